@@ -1,0 +1,86 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import axios from 'axios';
+import {
+  answerClientErrorsWithJson,
+  closeServer,
+  createLogger,
+  handleLifecycle,
+  listen,
+  loadConfigOrExit,
+  redactUrl,
+} from '@fogpair/shared';
+import { parseConsumerConfig } from './config';
+import { createFailureReporter } from './failure-reporter';
+import { fetchNumber } from './fetch-number';
+import { startFixedRateSchedule } from './fixed-rate-schedule';
+import { pollProducer } from './poll-producer';
+import { PollStats } from './poll-stats';
+import { createStatusServer } from './status-server';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit(parseConsumerConfig);
+  const logger = createLogger({ service: 'consumer', level: config.logLevel, format: config.logFormat });
+  // A new connection per poll: Swarm balances connections, not requests, so with keep-alive every
+  // poll would go to the same producer replica.
+  const http = axios.create({
+    httpAgent: new HttpAgent({ keepAlive: false }),
+    httpsAgent: new HttpsAgent({ keepAlive: false }),
+    proxy: false,
+  });
+  const stats = new PollStats();
+  const reporter = createFailureReporter(logger);
+  const shutdown = new AbortController();
+  let lastTickAt = performance.now();
+
+  const schedule = startFixedRateSchedule({
+    intervalMs: config.pollIntervalMs,
+    onTick: () => {
+      lastTickAt = performance.now();
+    },
+    onSkip: (tick, reason) => {
+      stats.recordSkip();
+      logger.debug(`Skipped tick ${tick}: ${reason === 'busy' ? 'previous poll still running' : 'process was paused'}`);
+    },
+    run: async () => {
+      await pollProducer({
+        fetch: (signal) => fetchNumber({ http, url: config.producerUrl, timeoutMs: config.requestTimeoutMs, signal }),
+        stats,
+        reporter,
+        logger,
+        signal: shutdown.signal,
+      });
+    },
+  });
+
+  const statusServer = createStatusServer({
+    stats: () => stats.snapshot(),
+    isAlive: () => performance.now() - lastTickAt < 2 * config.pollIntervalMs + config.requestTimeoutMs,
+  });
+  answerClientErrorsWithJson(statusServer);
+
+  handleLifecycle({
+    logger,
+    timeoutMs: config.shutdownTimeoutMs,
+    stop: async () => {
+      schedule.stop();
+      shutdown.abort();
+      await closeServer(statusServer);
+    },
+  });
+
+  logger.info(`Consumer polling ${redactUrl(config.producerUrl)} every ${config.pollIntervalMs} ms`, {
+    timeoutMs: config.requestTimeoutMs,
+    node: process.version,
+  });
+  const address = await listen(statusServer, config.statusPort, config.statusHost).catch((error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code;
+    logger.error(`Cannot listen on ${config.statusHost}:${config.statusPort}: ${code ?? String(error)}`, {
+      hint: code === 'EADDRINUSE' ? 'another process uses this port; set STATUS_PORT' : undefined,
+    });
+    process.exit(1);
+  });
+  logger.info(`Status on http://${address.host}:${address.port}/stats`, { port: address.port });
+}
+
+void main();

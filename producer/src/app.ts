@@ -1,0 +1,109 @@
+import express from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import { NUMBER_MAX, NUMBER_MIN, SERVED_BY_HEADER, errorBody } from '@fogpair/shared';
+import type { Logger, ProducerAnswer } from '@fogpair/shared';
+import type { RandomInteger } from './random';
+
+export interface ProducerAppOptions {
+  random: RandomInteger;
+  logger: Logger;
+  /** Who serves the answers: the hostname, i.e. the container id in Docker. */
+  instance: string;
+  /** False once shutdown has begun, so load balancers stop sending traffic. */
+  isReady: () => boolean;
+}
+
+export function createApp({ random, logger, instance, isReady }: ProducerAppOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+
+  app.use((request, response, next) => {
+    response.set('X-Content-Type-Options', 'nosniff');
+    response.set(SERVED_BY_HEADER, instance);
+    if (logger.isLevelEnabled('debug')) logRequest(logger, request, response);
+    next();
+  });
+
+  route(app, '/number', (_request, response) => {
+    const answer: ProducerAnswer = { number: random(NUMBER_MIN, NUMBER_MAX) };
+    response.set('Cache-Control', 'no-store').json(answer);
+  });
+
+  route(app, '/healthz', (_request, response) => {
+    response.set('Cache-Control', 'no-store').json({ status: 'ok', instance });
+  });
+
+  route(app, '/readyz', (_request, response) => {
+    const ready = isReady();
+    response
+      .status(ready ? 200 : 503)
+      .set('Cache-Control', 'no-store')
+      .json({ status: ready ? 'ready' : 'shutting down', instance });
+  });
+
+  app.use((request, response) => {
+    sendError(response, 404, 'not_found', `No such path: ${request.path}. Try GET /number`);
+  });
+
+  app.use((error: unknown, request: Request, response: Response, next: NextFunction) => {
+    if (response.headersSent) {
+      next(error);
+      return;
+    }
+    const status = httpStatusOf(error);
+    if (status >= 400 && status < 500) {
+      sendError(response, status, 'bad_request', `Malformed request: ${messageOf(error)}`);
+      return;
+    }
+    logger.error('Request failed', { method: request.method, path: request.path, error });
+    sendError(response, 500, 'internal_error', 'Internal error');
+  });
+
+  return app;
+}
+
+const ALLOWED_METHODS = 'GET, HEAD, OPTIONS';
+
+/** A GET route whose other methods answer 405 with an `Allow` header (OPTIONS: 204). */
+function route(app: express.Express, path: string, handler: (request: Request, response: Response) => void): void {
+  app
+    .route(path)
+    .get(handler)
+    .options((_request, response) => {
+      response.set('Allow', ALLOWED_METHODS).status(204).end();
+    })
+    .all((request, response) => {
+      response.set('Allow', ALLOWED_METHODS);
+      sendError(response, 405, 'method_not_allowed', `${request.method} is not allowed on ${path}; use GET`);
+    });
+}
+
+function sendError(response: Response, status: number, code: string, message: string): void {
+  response
+    .status(status)
+    .set('Cache-Control', 'no-store')
+    .json(errorBody(status, code, message));
+}
+
+function logRequest(logger: Logger, request: Request, response: Response): void {
+  const startedAt = performance.now();
+  response.once('finish', () => {
+    logger.debug(`${request.method} ${request.originalUrl} ${response.statusCode}`, {
+      ms: Math.round((performance.now() - startedAt) * 10) / 10,
+    });
+  });
+}
+
+function httpStatusOf(error: unknown): number {
+  if (typeof error === 'object' && error !== null) {
+    const { status, statusCode } = error as { status?: unknown; statusCode?: unknown };
+    const value = typeof status === 'number' ? status : statusCode;
+    if (typeof value === 'number' && Number.isInteger(value)) return value;
+  }
+  return 500;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

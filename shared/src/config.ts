@@ -1,0 +1,129 @@
+import * as z from 'zod';
+
+export interface ConfigProblem {
+  variable: string;
+  value: string | undefined;
+  expected: string;
+}
+
+/** A user's configuration mistake: reported as one line per problem, without a stack trace. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+export function formatProblem({ variable, value, expected }: ConfigProblem): string {
+  const got = value === undefined ? 'it is not set' : `got ${JSON.stringify(value)}`;
+  return `Invalid configuration: ${variable} ${expected} (${got})`;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * One environment variable: unset or blank means the default, so compose files can pass `${VAR:-}`
+ * through. `expected` completes the sentence "VAR ...", e.g. "must be a TCP port (0-65535)".
+ */
+function variable<T>(fallback: T, expected: string, parse: (raw: string) => T | undefined) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): T => {
+      if (raw === undefined || raw.trim() === '') return fallback;
+      const value = parse(raw.trim());
+      if (value === undefined) {
+        ctx.addIssue({ code: 'custom', message: expected });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
+export interface IntegerOptions {
+  min: number;
+  max?: number;
+  /** e.g. "milliseconds": "must be a whole number of milliseconds >= 100" */
+  unit?: string;
+}
+
+export const envVar = {
+  integer(fallback: number, { min, max = Number.MAX_SAFE_INTEGER, unit }: IntegerOptions) {
+    const what = unit ? `a whole number of ${unit}` : 'a whole number';
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `between ${min} and ${max}`;
+    return variable(fallback, `must be ${what} ${range}`, (raw) => {
+      if (!/^-?\d+$/.test(raw)) return undefined;
+      const value = Number(raw);
+      return value >= min && value <= max ? value : undefined;
+    });
+  },
+
+  port(fallback: number) {
+    return variable(fallback, 'must be a TCP port number between 0 and 65535 (0 picks a free port)', (raw) => {
+      if (!/^\d+$/.test(raw)) return undefined;
+      const value = Number(raw);
+      return value <= 65535 ? value : undefined;
+    });
+  },
+
+  oneOf<const T extends string>(fallback: T, values: readonly T[]) {
+    return variable(fallback, `must be one of ${values.join(', ')}`, (raw) =>
+      values.find((value) => value === raw.toLowerCase()),
+    );
+  },
+
+  httpUrl(fallback: string) {
+    return variable(fallback, 'must be an http:// or https:// URL, e.g. http://producer:5000/number', (raw) => {
+      if (!URL.canParse(raw)) return undefined;
+      const url = new URL(raw);
+      return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;
+    });
+  },
+
+  host(fallback: string) {
+    return variable(fallback, 'must be a host name or IP address to listen on, e.g. 0.0.0.0', (raw) =>
+      /^[\w.:-]+$/.test(raw) ? raw : undefined,
+    );
+  },
+};
+
+/**
+ * Parses the variables named by `schema` from `env`. Throws a ConfigError listing every problem, in
+ * the order of the schema, so that one run tells the user everything that is wrong.
+ */
+export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.output<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '(environment)');
+      return { variable: name, value: env[name], expected: issue.message };
+    }),
+  );
+}
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+
+/** Variables every service reads. */
+export const commonEnv = {
+  LOG_LEVEL: envVar.oneOf('info', LOG_LEVELS),
+  LOG_FORMAT: envVar.oneOf('pretty', LOG_FORMATS),
+  SHUTDOWN_TIMEOUT_MS: envVar.integer(5000, { min: 100, max: 60_000, unit: 'milliseconds' }),
+};
+
+/**
+ * The edge of every entry point: parse once, and on a user's mistake print one line per problem to
+ * stderr and exit with EX_CONFIG (78), which tells an orchestrator this is not a crash to retry fast.
+ */
+export function loadConfigOrExit<T>(parse: (env: Env) => T, env: Env = process.env): T {
+  try {
+    return parse(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+}
+
+export const EXIT_CONFIG = 78;

@@ -1,0 +1,5 @@
+export * from './contract';
+export * from './config';
+export * from './lifecycle';
+export * from './logger';
+export * from './statistics';
