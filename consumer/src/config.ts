@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { commonEnv, envVar, parseEnv } from '@fogpair/shared';
+import { MAX_TIMER_MS, commonEnv, envVar, parseEnv } from '@fogpair/shared';
 import type { LogFormat, LogLevel } from '@fogpair/shared';
 
 export interface ConsumerConfig {
@@ -16,8 +16,8 @@ export interface ConsumerConfig {
 const ConsumerEnvSchema = z
   .object({
     PRODUCER_URL: envVar.httpUrl('http://producer:5000/number'),
-    POLL_INTERVAL_MS: envVar.integer(3000, { min: 100, max: 86_400_000, unit: 'milliseconds' }),
-    REQUEST_TIMEOUT_MS: envVar.integer(2000, { min: 10, max: 86_400_000, unit: 'milliseconds' }),
+    POLL_INTERVAL_MS: envVar.integer(3000, { min: 100, max: MAX_TIMER_MS, unit: 'milliseconds' }),
+    REQUEST_TIMEOUT_MS: envVar.integer(2000, { min: 10, max: MAX_TIMER_MS, unit: 'milliseconds' }),
     STATUS_PORT: envVar.port(8080),
     STATUS_HOST: envVar.host('0.0.0.0'),
     ...commonEnv,

@@ -27,7 +27,7 @@ export async function pollProducer({
   if (result.ok) {
     reporter.success();
     stats.recordSuccess(result.number, result.instance, now());
-    logger.info(`Received number: ${result.number} from ${result.instance} in ${result.ms} ms`, {
+    logger.info(`Received number: ${result.number}`, {
       number: result.number,
       producer: result.instance,
       ms: result.ms,

@@ -21,19 +21,24 @@ export function formatProblem({ variable, value, expected }: ConfigProblem): str
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** What a parser returns for a value it rejects, when the rejection needs its own words. */
+class Rejection {
+  constructor(readonly expected: string) {}
+}
+
 /**
  * One environment variable: unset or blank means the default, so compose files can pass `${VAR:-}`
  * through. `expected` completes the sentence "VAR ...", e.g. "must be a TCP port (0-65535)".
  */
-function variable<T>(fallback: T, expected: string, parse: (raw: string) => T | undefined) {
+function variable<T>(fallback: T, expected: string, parse: (raw: string) => T | Rejection | undefined) {
   return z
     .string()
     .optional()
     .transform((raw, ctx): T => {
       if (raw === undefined || raw.trim() === '') return fallback;
       const value = parse(raw.trim());
-      if (value === undefined) {
-        ctx.addIssue({ code: 'custom', message: expected });
+      if (value === undefined || value instanceof Rejection) {
+        ctx.addIssue({ code: 'custom', message: value instanceof Rejection ? value.expected : expected });
         return z.NEVER;
       }
       return value;
@@ -47,14 +52,17 @@ export interface IntegerOptions {
   unit?: string;
 }
 
+/** Longer delays overflow Node's timers, which then fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const envVar = {
   integer(fallback: number, { min, max = Number.MAX_SAFE_INTEGER, unit }: IntegerOptions) {
     const what = unit ? `a whole number of ${unit}` : 'a whole number';
-    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `between ${min} and ${max}`;
-    return variable(fallback, `must be ${what} ${range}`, (raw) => {
+    return variable(fallback, `must be ${what} >= ${min}`, (raw) => {
       if (!/^-?\d+$/.test(raw)) return undefined;
       const value = Number(raw);
-      return value >= min && value <= max ? value : undefined;
+      if (value < min) return undefined;
+      return value <= max ? value : new Rejection(`must be at most ${max}${unit ? ` ${unit}` : ''}`);
     });
   },
 

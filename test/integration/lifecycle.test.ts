@@ -1,0 +1,132 @@
+import { Agent, request } from 'node:http';
+import { EXIT_CONFIG } from '@fogpair/shared';
+import { ProcessPool, freePort } from './support/services';
+
+const pool = new ProcessPool();
+afterEach(() => pool.stopAll());
+
+/** "exits 0 within a second or two": the services' promise to `docker stop` and Swarm. */
+const PROMPT_EXIT_MS = 2000;
+
+async function startPair() {
+  const port = await freePort();
+  const statusPort = await freePort();
+  const producer = pool.start('producer', { PORT: String(port), HOST: '127.0.0.1' });
+  await producer.waitForLog('the producer to listen', (line) => line.message.startsWith('Producer listening'));
+  const consumer = pool.start('consumer', {
+    PRODUCER_URL: `http://127.0.0.1:${port}/number`,
+    POLL_INTERVAL_MS: '200',
+    REQUEST_TIMEOUT_MS: '150',
+    STATUS_PORT: String(statusPort),
+    STATUS_HOST: '127.0.0.1',
+  });
+  await consumer.waitFor('a number', () => consumer.received().length >= 1);
+  return { producer, consumer, port, statusPort };
+}
+
+describe.each<NodeJS.Signals>(['SIGTERM', 'SIGINT'])('%s', (signal) => {
+  it('ends both services with exit code 0, promptly', async () => {
+    const { producer, consumer } = await startPair();
+
+    const consumerExit = await consumer.stop(signal);
+    const producerExit = await producer.stop(signal);
+
+    expect(consumerExit).toMatchObject({ code: 0, signal: null });
+    expect(producerExit).toMatchObject({ code: 0, signal: null });
+    expect(consumerExit.ms).toBeLessThan(PROMPT_EXIT_MS);
+    expect(producerExit.ms).toBeLessThan(PROMPT_EXIT_MS);
+    expect(consumer.logs().some((line) => line.message === `Received ${signal}, shutting down`)).toBe(true);
+  });
+});
+
+it('does not let an idle keep-alive client hold the producer open', async () => {
+  const { producer, port } = await startPair();
+  const agent = new Agent({ keepAlive: true });
+  await new Promise<void>((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path: '/number', agent }, (response) => {
+      response.resume();
+      response.on('end', resolve);
+    })
+      .on('error', reject)
+      .end();
+  });
+  expect(agent.freeSockets).not.toEqual({});
+
+  const exit = await producer.stop('SIGTERM');
+  agent.destroy();
+  expect(exit.code).toBe(0);
+  expect(exit.ms).toBeLessThan(PROMPT_EXIT_MS);
+});
+
+it('a consumer stopped while its producer hangs aborts the request and exits 0', async () => {
+  const { producer, consumer } = await startPair();
+  producer.signal('SIGSTOP');
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const exit = await consumer.stop('SIGTERM');
+    expect(exit.code).toBe(0);
+    expect(exit.ms).toBeLessThan(PROMPT_EXIT_MS);
+  } finally {
+    producer.signal('SIGCONT');
+  }
+});
+
+describe('invalid configuration', () => {
+  it.each([
+    [
+      'producer',
+      { PORT: 'abc' },
+      'Invalid configuration: PORT must be a TCP port number between 0 and 65535 (0 picks a free port) (got "abc")',
+    ],
+    [
+      'producer',
+      { LOG_LEVEL: 'verbose' },
+      'Invalid configuration: LOG_LEVEL must be one of error, warn, info, debug (got "verbose")',
+    ],
+    [
+      'consumer',
+      { POLL_INTERVAL_MS: '3s' },
+      'Invalid configuration: POLL_INTERVAL_MS must be a whole number of milliseconds >= 100 (got "3s")',
+    ],
+    [
+      'consumer',
+      { PRODUCER_URL: 'producer:5000' },
+      'Invalid configuration: PRODUCER_URL must be an http:// or https:// URL',
+    ],
+    [
+      'consumer',
+      { REQUEST_TIMEOUT_MS: '5000' },
+      'Invalid configuration: REQUEST_TIMEOUT_MS must be below POLL_INTERVAL_MS (3000)',
+    ],
+  ] as const)('%s with %j exits 78 naming the variable', async (service, env, expected) => {
+    const started = pool.start(service, { STATUS_PORT: '0', ...env });
+    const exit = await started.exited;
+    expect(exit.code).toBe(EXIT_CONFIG);
+    expect(started.stderr.join('\n')).toContain(expected);
+    expect(started.stderr.join('\n')).not.toMatch(/^\s+at /m);
+    expect(started.stdout).toEqual([]);
+  });
+
+  it('reports every problem at once', async () => {
+    const started = pool.start('consumer', { POLL_INTERVAL_MS: '-1', STATUS_PORT: '99999', LOG_FORMAT: 'xml' });
+    expect((await started.exited).code).toBe(EXIT_CONFIG);
+    const lines = started.stderr.filter((line) => line.startsWith('Invalid configuration: '));
+    expect(lines.map((line) => line.split(' ')[2])).toEqual(['POLL_INTERVAL_MS', 'STATUS_PORT', 'LOG_FORMAT']);
+  });
+});
+
+it('a port already in use stops the producer with a clear line and exit code 1', async () => {
+  const { port } = await startPair();
+  const second = pool.start('producer', { PORT: String(port), HOST: '127.0.0.1' });
+  expect((await second.exited).code).toBe(1);
+  expect(second.logs().some((line) => line.level === 'error' && line.message.includes('EADDRINUSE'))).toBe(true);
+});
+
+it('logs one readable line per event by default', async () => {
+  const port = await freePort();
+  const producer = pool.start('producer', { PORT: String(port), HOST: '127.0.0.1', LOG_FORMAT: 'pretty' });
+  await producer.waitFor('the listening line', () => producer.stdout.some((line) => line.includes('listening')));
+  expect(producer.stdout[0]).toMatch(
+    /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z info {2}producer: Producer listening on http:\/\/127\.0\.0\.1:\d+\/number port=\d+/,
+  );
+});
