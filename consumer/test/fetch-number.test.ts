@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, createServer } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
 import axios from 'axios';
 import nock from 'nock';
 import { MAX_ANSWER_BYTES, excerpt, fetchNumber } from '../src/fetch-number';
@@ -111,8 +112,23 @@ describe('fetchNumber, network failures', () => {
     expect(result.ms).toBeGreaterThanOrEqual(45);
   });
 
-  it('times out a producer that sends headers at once but the body too late (a total deadline)', async () => {
-    nock(ORIGIN).get('/number').delayBody(300).reply(200, { number: 1 });
+  it('times out a producer that drips its answer, never idle for long (a total deadline)', async () => {
+    // One byte every 10 ms for 300 ms: an idle timeout of 50 ms would never fire.
+    nock(ORIGIN)
+      .get('/number')
+      .reply(200, () => {
+        const body = new PassThrough();
+        body.write('{"number":');
+        let sent = 0;
+        const drip = setInterval(() => {
+          if (++sent < 30) body.write(' ');
+          else {
+            clearInterval(drip);
+            body.end('1}');
+          }
+        }, 10);
+        return body;
+      });
     expect(failure(await fetchFrom(URL, 50))).toMatchObject({ kind: 'timeout' });
   });
 

@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { ErrorBodySchema, listen } from '@fogpair/shared';
 import { PollStats } from '../src/poll-stats';
