@@ -1,10 +1,15 @@
 import request from 'supertest';
 import { ErrorBodySchema, ProducerAnswerSchema, SERVED_BY_HEADER } from '@fogpair/shared';
+import type { LogLevel } from '@fogpair/shared';
 import { CaptureLogger } from '../../shared/test/support/capture-logger';
 import { createApp } from '../src/app';
 import type { RandomInteger } from '../src/random';
 
-function setUp({ ready = true, number = 73, level = 'info' as const } = {}) {
+function setUp({
+  ready = true,
+  number = 73,
+  level = 'info',
+}: { ready?: boolean; number?: number; level?: LogLevel } = {}) {
   let isReady = ready;
   const random = jest.fn<number, Parameters<RandomInteger>>(() => number);
   const logger = new CaptureLogger(level);

@@ -1,7 +1,15 @@
-import { createServer } from 'node:http';
+import { Agent, createServer, get } from 'node:http';
 import type { Server } from 'node:http';
 import request from 'supertest';
-import { NUMBER_MAX, NUMBER_MIN, ProducerAnswerSchema, chiSquarePValue, chiSquareUniform } from '@fogpair/shared';
+import {
+  NUMBER_MAX,
+  NUMBER_MIN,
+  ProducerAnswerSchema,
+  chiSquarePValue,
+  chiSquareUniform,
+  closeServer,
+  listen,
+} from '@fogpair/shared';
 import { CaptureLogger } from '../../shared/test/support/capture-logger';
 import { createApp } from '../src/app';
 import { cryptoRandomInteger } from '../src/random';
@@ -134,36 +142,67 @@ describe('the uniformity test can fail (negative controls)', () => {
   });
 });
 
+/** GET a URL and parse its JSON body, failing on any status but 200. */
+function getJson(url: string, agent: Agent): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => {
+        if (response.statusCode === 200) resolve(JSON.parse(body));
+        else reject(new Error(`HTTP ${String(response.statusCode)}: ${body}`));
+      });
+    }).on('error', reject);
+  });
+}
+
 describe('GET /number with the real random source', () => {
   let server: Server;
+  let base: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     const app = createApp({
       random: cryptoRandomInteger,
       logger: new CaptureLogger(),
       instance: 'p',
       isReady: () => true,
     });
-    server = createServer(app).listen(0, '127.0.0.1');
+    server = createServer(app);
+    base = `http://127.0.0.1:${(await listen(server, 0, '127.0.0.1')).port}`;
   });
 
-  afterAll(() => {
-    server.close();
+  afterAll(async () => {
+    server.closeAllConnections();
+    await closeServer(server);
   });
 
   it('answers every number in range, ends included, evenly', async () => {
     // 3000 answers: a correct producer misses 1 or 180 with probability 2·(179/180)^3000 ≈ 1e-7.
+    // Sent over keep-alive connections, 50 at a time, to keep the test quick.
+    const agent = new Agent({ keepAlive: true, maxSockets: 50 });
     const total = 3000;
     const counts = new Array<number>(VALUES).fill(0);
-    for (let sent = 0; sent < total; sent += 50) {
-      const answers = await Promise.all(Array.from({ length: 50 }, () => request(server).get('/number').expect(200)));
-      for (const answer of answers) {
-        const { number } = ProducerAnswerSchema.parse(answer.body);
-        counts[number - NUMBER_MIN] = (counts[number - NUMBER_MIN] ?? 0) + 1;
+    try {
+      for (let sent = 0; sent < total; sent += 50) {
+        const answers = await Promise.all(Array.from({ length: 50 }, () => getJson(`${base}/number`, agent)));
+        for (const answer of answers) {
+          const { number } = ProducerAnswerSchema.parse(answer);
+          counts[number - NUMBER_MIN] = (counts[number - NUMBER_MIN] ?? 0) + 1;
+        }
       }
+    } finally {
+      agent.destroy();
     }
     expect(counts[0]).toBeGreaterThan(0);
     expect(counts[VALUES - 1]).toBeGreaterThan(0);
     expect(chiSquareUniform(counts)).toBeLessThan(CRITICAL);
+  }, 30_000); // a ceiling for a slow shared machine, not a measurement
+
+  it('answers a few hundred supertest requests in range, each to the contract', async () => {
+    for (let i = 0; i < 200; i++) {
+      const response = await request(server).get('/number').expect(200);
+      expect(ProducerAnswerSchema.safeParse(response.body).success).toBe(true);
+    }
   });
 });
