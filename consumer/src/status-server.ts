@@ -22,7 +22,9 @@ export function createStatusServer({ stats, isAlive }: StatusServerOptions): Ser
   };
 
   return createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://status').pathname;
+    // Plain string work: `new URL()` throws on targets like `//[`, and one such request would crash
+    // the consumer.
+    const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
     const handler = routes[path];
     if (!handler) {
       sendJson(response, 404, errorBody(404, 'not_found', `No such path: ${path}. Try GET /stats or GET /healthz`));

@@ -56,7 +56,9 @@ const prettyLine = winston.format.printf(({ timestamp, level, message, service, 
   const extra = Object.entries(serializable(fields))
     .map(([key, value]) => `${key}=${formatValue(value)}`)
     .join(' ');
-  const head = `${String(timestamp)} ${level.padEnd(5)} ${String(service)}: ${String(message)}`;
+  // A line break inside a message would make one event look like two to `grep` and log shippers.
+  const text = String(message).replace(/\r?\n/g, '\\n');
+  const head = `${String(timestamp)} ${level.padEnd(5)} ${String(service)}: ${text}`;
   return extra ? `${head} ${extra}` : head;
 });
 

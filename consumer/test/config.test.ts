@@ -1,0 +1,138 @@
+import { problemLines } from '../../shared/test/support/config-problems';
+import { parseConsumerConfig } from '../src/config';
+
+const URL_EXPECTED = 'must be an http:// or https:// URL, e.g. http://producer:5000/number';
+const PORT_EXPECTED = 'must be a TCP port number between 0 and 65535 (0 picks a free port)';
+const HOST_EXPECTED = 'must be a host name or IP address to listen on, e.g. 0.0.0.0';
+const INTERVAL_EXPECTED = 'must be a whole number of milliseconds between 100 and 86400000';
+const TIMEOUT_EXPECTED = 'must be a whole number of milliseconds between 10 and 86400000';
+
+describe('parseConsumerConfig', () => {
+  it('works without any variable set, with the documented defaults', () => {
+    expect(parseConsumerConfig({})).toEqual({
+      producerUrl: 'http://producer:5000/number',
+      pollIntervalMs: 3000,
+      requestTimeoutMs: 2000,
+      statusPort: 8080,
+      statusHost: '0.0.0.0',
+      logLevel: 'info',
+      logFormat: 'pretty',
+      shutdownTimeoutMs: 5000,
+    });
+  });
+
+  it('treats blank values as unset', () => {
+    const blank = {
+      PRODUCER_URL: '',
+      POLL_INTERVAL_MS: ' ',
+      REQUEST_TIMEOUT_MS: '',
+      STATUS_PORT: '',
+      STATUS_HOST: '',
+      LOG_LEVEL: '',
+      LOG_FORMAT: '',
+      SHUTDOWN_TIMEOUT_MS: '',
+    };
+    expect(parseConsumerConfig(blank)).toEqual(parseConsumerConfig({}));
+  });
+
+  it('reads every variable', () => {
+    expect(
+      parseConsumerConfig({
+        PRODUCER_URL: 'http://localhost:5001/number',
+        POLL_INTERVAL_MS: '500',
+        REQUEST_TIMEOUT_MS: '250',
+        STATUS_PORT: '0',
+        STATUS_HOST: '::1',
+        LOG_LEVEL: 'warn',
+        LOG_FORMAT: 'json',
+        SHUTDOWN_TIMEOUT_MS: '100',
+      }),
+    ).toEqual({
+      producerUrl: 'http://localhost:5001/number',
+      pollIntervalMs: 500,
+      requestTimeoutMs: 250,
+      statusPort: 0,
+      statusHost: '::1',
+      logLevel: 'warn',
+      logFormat: 'json',
+      shutdownTimeoutMs: 100,
+    });
+  });
+
+  it('returns a frozen object', () => {
+    expect(Object.isFrozen(parseConsumerConfig({}))).toBe(true);
+  });
+
+  it.each([
+    ['PRODUCER_URL', 'producer:5000/number', URL_EXPECTED],
+    ['PRODUCER_URL', 'ftp://producer/number', URL_EXPECTED],
+    ['PRODUCER_URL', 'http//producer', URL_EXPECTED],
+    ['POLL_INTERVAL_MS', '3s', INTERVAL_EXPECTED],
+    ['POLL_INTERVAL_MS', '99', INTERVAL_EXPECTED],
+    ['POLL_INTERVAL_MS', '3000.5', INTERVAL_EXPECTED],
+    // Above setTimeout's limit (2^31 - 1 ms) Node would fire every millisecond instead.
+    ['POLL_INTERVAL_MS', '2147483648', INTERVAL_EXPECTED],
+    ['REQUEST_TIMEOUT_MS', 'soon', TIMEOUT_EXPECTED],
+    ['REQUEST_TIMEOUT_MS', '9', TIMEOUT_EXPECTED],
+    ['STATUS_PORT', '80800', PORT_EXPECTED],
+    ['STATUS_PORT', 'http', PORT_EXPECTED],
+    ['STATUS_HOST', '0.0.0.0/0', HOST_EXPECTED],
+    ['LOG_LEVEL', 'trace', 'must be one of error, warn, info, debug'],
+    ['LOG_FORMAT', 'logfmt', 'must be one of pretty, json'],
+    ['SHUTDOWN_TIMEOUT_MS', '-1', 'must be a whole number of milliseconds between 100 and 60000'],
+  ])('rejects %s=%j with a line naming it, the value and what was expected', (variable, value, expected) => {
+    expect(problemLines(() => parseConsumerConfig({ [variable]: value }))).toEqual([
+      `Invalid configuration: ${variable} ${expected} (got ${JSON.stringify(value)})`,
+    ]);
+  });
+
+  describe('REQUEST_TIMEOUT_MS below POLL_INTERVAL_MS, so that polls never overlap', () => {
+    it.each([
+      ['1000', '1000'],
+      ['1000', '1500'],
+    ])('rejects POLL_INTERVAL_MS=%s with REQUEST_TIMEOUT_MS=%s', (interval, timeout) => {
+      expect(
+        problemLines(() => parseConsumerConfig({ POLL_INTERVAL_MS: interval, REQUEST_TIMEOUT_MS: timeout })),
+      ).toEqual([
+        `Invalid configuration: REQUEST_TIMEOUT_MS must be below POLL_INTERVAL_MS (${interval}), so that polls never overlap (got "${timeout}")`,
+      ]);
+    });
+
+    it('applies to the default timeout too', () => {
+      expect(problemLines(() => parseConsumerConfig({ POLL_INTERVAL_MS: '2000' }))).toEqual([
+        'Invalid configuration: REQUEST_TIMEOUT_MS must be below POLL_INTERVAL_MS (2000), so that polls never overlap (it is not set)',
+      ]);
+    });
+
+    it('accepts a timeout just below the interval', () => {
+      expect(parseConsumerConfig({ POLL_INTERVAL_MS: '1000', REQUEST_TIMEOUT_MS: '999' }).requestTimeoutMs).toBe(999);
+    });
+
+    it('is not checked against a value that is itself invalid', () => {
+      expect(problemLines(() => parseConsumerConfig({ POLL_INTERVAL_MS: '3s', REQUEST_TIMEOUT_MS: '5000' }))).toEqual([
+        `Invalid configuration: POLL_INTERVAL_MS ${INTERVAL_EXPECTED} (got "3s")`,
+      ]);
+    });
+  });
+
+  it('reports all problems at once', () => {
+    const lines = problemLines(() =>
+      parseConsumerConfig({
+        PRODUCER_URL: 'producer',
+        POLL_INTERVAL_MS: '3s',
+        REQUEST_TIMEOUT_MS: '2s',
+        STATUS_PORT: '-8080',
+        STATUS_HOST: 'a b',
+        LOG_LEVEL: 'x',
+      }),
+    );
+    expect(lines.map((line) => line.split(' ')[2])).toEqual([
+      'PRODUCER_URL',
+      'POLL_INTERVAL_MS',
+      'REQUEST_TIMEOUT_MS',
+      'STATUS_PORT',
+      'STATUS_HOST',
+      'LOG_LEVEL',
+    ]);
+  });
+});

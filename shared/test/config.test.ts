@@ -1,0 +1,180 @@
+import * as z from 'zod';
+import {
+  ConfigError,
+  EXIT_CONFIG,
+  commonEnv,
+  envVar,
+  formatProblem,
+  loadConfigOrExit,
+  parseEnv,
+} from '@fogpair/shared';
+import { problemLines } from './support/config-problems';
+
+describe('envVar.integer', () => {
+  const schema = z.object({ POLL_INTERVAL_MS: envVar.integer(3000, { min: 100, unit: 'milliseconds' }) });
+
+  it('names the variable, what was expected and the value it got, on one line', () => {
+    expect(problemLines(() => parseEnv(schema, { POLL_INTERVAL_MS: '3s' }))).toEqual([
+      'Invalid configuration: POLL_INTERVAL_MS must be a whole number of milliseconds >= 100 (got "3s")',
+    ]);
+  });
+
+  it.each(['3s', '99', '-100', '1.5', '1e3', '0x100', '100 ms'])('rejects %j', (raw) => {
+    expect(problemLines(() => parseEnv(schema, { POLL_INTERVAL_MS: raw }))).toEqual([
+      `Invalid configuration: POLL_INTERVAL_MS must be a whole number of milliseconds >= 100 (got ${JSON.stringify(raw)})`,
+    ]);
+  });
+
+  it('accepts whole numbers at and above the minimum, ignoring surrounding blanks', () => {
+    expect(parseEnv(schema, { POLL_INTERVAL_MS: '100' }).POLL_INTERVAL_MS).toBe(100);
+    expect(parseEnv(schema, { POLL_INTERVAL_MS: ' 2500\n' }).POLL_INTERVAL_MS).toBe(2500);
+  });
+
+  it('states both bounds when there is a maximum', () => {
+    const bounded = z.object({ N: envVar.integer(5, { min: 1, max: 10 }) });
+    expect(problemLines(() => parseEnv(bounded, { N: '11' }))).toEqual([
+      'Invalid configuration: N must be a whole number between 1 and 10 (got "11")',
+    ]);
+    expect(parseEnv(bounded, { N: '10' }).N).toBe(10);
+  });
+
+  it.each([undefined, '', '   '])('uses the default when the value is %j', (raw) => {
+    expect(parseEnv(schema, { POLL_INTERVAL_MS: raw }).POLL_INTERVAL_MS).toBe(3000);
+  });
+});
+
+describe('envVar.port', () => {
+  const schema = z.object({ PORT: envVar.port(5000) });
+
+  it.each(['http', '65536', '-1', '80.5', ' 8 0 '])('rejects %j', (raw) => {
+    expect(problemLines(() => parseEnv(schema, { PORT: raw }))).toEqual([
+      `Invalid configuration: PORT must be a TCP port number between 0 and 65535 (0 picks a free port) (got ${JSON.stringify(raw)})`,
+    ]);
+  });
+
+  it.each([
+    ['0', 0],
+    ['65535', 65535],
+    ['8080', 8080],
+    ['', 5000],
+  ])('reads %j as %d', (raw, port) => {
+    expect(parseEnv(schema, { PORT: raw }).PORT).toBe(port);
+  });
+});
+
+describe('envVar.oneOf', () => {
+  const schema = z.object({ LOG_LEVEL: envVar.oneOf('info', ['error', 'warn', 'info', 'debug'] as const) });
+
+  it('lists the allowed values', () => {
+    expect(problemLines(() => parseEnv(schema, { LOG_LEVEL: 'verbose' }))).toEqual([
+      'Invalid configuration: LOG_LEVEL must be one of error, warn, info, debug (got "verbose")',
+    ]);
+  });
+
+  it('is case-insensitive and returns the canonical spelling', () => {
+    expect(parseEnv(schema, { LOG_LEVEL: 'DEBUG' }).LOG_LEVEL).toBe('debug');
+  });
+});
+
+describe('envVar.httpUrl', () => {
+  const schema = z.object({ URL_VAR: envVar.httpUrl('http://producer:5000/number') });
+
+  it.each(['producer:5000', 'ftp://producer/number', 'not a url', 'http://', '/number'])('rejects %j', (raw) => {
+    expect(problemLines(() => parseEnv(schema, { URL_VAR: raw }))).toEqual([
+      `Invalid configuration: URL_VAR must be an http:// or https:// URL, e.g. http://producer:5000/number (got ${JSON.stringify(raw)})`,
+    ]);
+  });
+
+  it('accepts http and https URLs in their normalised form', () => {
+    expect(parseEnv(schema, { URL_VAR: 'HTTP://Producer:5000/number' }).URL_VAR).toBe('http://producer:5000/number');
+    expect(parseEnv(schema, { URL_VAR: 'https://example.test/n' }).URL_VAR).toBe('https://example.test/n');
+    expect(parseEnv(schema, {}).URL_VAR).toBe('http://producer:5000/number');
+  });
+});
+
+describe('envVar.host', () => {
+  const schema = z.object({ HOST: envVar.host('0.0.0.0') });
+
+  it.each(['my host', 'http://0.0.0.0', 'host;rm'])('rejects %j', (raw) => {
+    expect(problemLines(() => parseEnv(schema, { HOST: raw }))).toEqual([
+      `Invalid configuration: HOST must be a host name or IP address to listen on, e.g. 0.0.0.0 (got ${JSON.stringify(raw)})`,
+    ]);
+  });
+
+  it.each(['127.0.0.1', '::', '::1', 'localhost', 'my-pi.local'])('accepts %j', (raw) => {
+    expect(parseEnv(schema, { HOST: raw }).HOST).toBe(raw);
+  });
+});
+
+describe('parseEnv', () => {
+  const schema = z.object({
+    PORT: envVar.port(5000),
+    ...commonEnv,
+  });
+
+  it('reports every problem at once, one line each, in the order of the schema', () => {
+    const lines = problemLines(() => parseEnv(schema, { LOG_FORMAT: 'xml', PORT: '99999', LOG_LEVEL: 'loud' }));
+    expect(lines).toEqual([
+      'Invalid configuration: PORT must be a TCP port number between 0 and 65535 (0 picks a free port) (got "99999")',
+      'Invalid configuration: LOG_LEVEL must be one of error, warn, info, debug (got "loud")',
+      'Invalid configuration: LOG_FORMAT must be one of pretty, json (got "xml")',
+    ]);
+  });
+
+  it('exposes the problems as data as well as text', () => {
+    try {
+      parseEnv(schema, { PORT: 'x' });
+      throw new Error('not rejected');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toEqual([
+        { variable: 'PORT', value: 'x', expected: expect.stringContaining('TCP port') as unknown },
+      ]);
+    }
+  });
+});
+
+describe('formatProblem', () => {
+  it('says when a variable is not set rather than printing undefined', () => {
+    expect(formatProblem({ variable: 'X', value: undefined, expected: 'must be set' })).toBe(
+      'Invalid configuration: X must be set (it is not set)',
+    );
+  });
+});
+
+describe('loadConfigOrExit', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('prints one line per problem to stderr and exits with EX_CONFIG (78)', () => {
+    const written: string[] = [];
+    jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const exit = jest.spyOn(process, 'exit').mockImplementation((code) => {
+      throw new Error(`exit ${String(code)}`);
+    });
+    const schema = z.object({ PORT: envVar.port(5000), ...commonEnv });
+
+    expect(() => loadConfigOrExit((env) => parseEnv(schema, env), { PORT: 'abc', LOG_LEVEL: 'x' })).toThrow('exit 78');
+    expect(exit).toHaveBeenCalledWith(EXIT_CONFIG);
+    expect(written.join('')).toBe(
+      'Invalid configuration: PORT must be a TCP port number between 0 and 65535 (0 picks a free port) (got "abc")\n' +
+        'Invalid configuration: LOG_LEVEL must be one of error, warn, info, debug (got "x")\n',
+    );
+  });
+
+  it('returns the parsed configuration when it is valid', () => {
+    const schema = z.object({ PORT: envVar.port(5000) });
+    expect(loadConfigOrExit((env) => parseEnv(schema, env), { PORT: '7000' })).toEqual({ PORT: 7000 });
+  });
+
+  it('lets a programming error through instead of disguising it as a configuration problem', () => {
+    const bug = new TypeError('bug');
+    expect(() =>
+      loadConfigOrExit(() => {
+        throw bug;
+      }, {}),
+    ).toThrow(bug);
+  });
+});
