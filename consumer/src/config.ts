@@ -5,7 +5,12 @@ import type { LogFormat, LogLevel } from '@fogpair/shared';
 export interface ConsumerConfig {
   readonly producerUrl: string;
   readonly pollIntervalMs: number;
+  /** Deadline of one HTTP attempt; retries of a poll share a budget that ends before the next tick. */
   readonly requestTimeoutMs: number;
+  readonly retryMaxAttempts: number;
+  readonly retryBaseDelayMs: number;
+  readonly breakerFailureThreshold: number;
+  readonly breakerResetMs: number;
   readonly statusPort: number;
   readonly statusHost: string;
   readonly logLevel: LogLevel;
@@ -13,11 +18,19 @@ export interface ConsumerConfig {
   readonly shutdownTimeoutMs: number;
 }
 
+/** Unset means "5 poll intervals", which only the whole object can work out. */
+const BREAKER_RESET_UNSET = 0;
+const BREAKER_RESET_INTERVALS = 5;
+
 const ConsumerEnvSchema = z
   .object({
     PRODUCER_URL: envVar.httpUrl('http://producer:5000/number'),
     POLL_INTERVAL_MS: envVar.integer(3000, { min: 100, max: 86_400_000, unit: 'milliseconds' }),
     REQUEST_TIMEOUT_MS: envVar.integer(2000, { min: 10, max: 86_400_000, unit: 'milliseconds' }),
+    RETRY_MAX_ATTEMPTS: envVar.integer(3, { min: 1, max: 10 }),
+    RETRY_BASE_DELAY_MS: envVar.integer(100, { min: 1, max: 60_000, unit: 'milliseconds' }),
+    BREAKER_FAILURE_THRESHOLD: envVar.integer(5, { min: 1, max: 1000 }),
+    BREAKER_RESET_MS: envVar.integer(BREAKER_RESET_UNSET, { min: 100, max: 86_400_000, unit: 'milliseconds' }),
     STATUS_PORT: envVar.port(8080),
     STATUS_HOST: envVar.host('0.0.0.0'),
     ...commonEnv,
@@ -30,6 +43,13 @@ const ConsumerEnvSchema = z
         message: `must be below POLL_INTERVAL_MS (${vars.POLL_INTERVAL_MS}), so that polls never overlap`,
       });
     }
+    if (vars.BREAKER_RESET_MS !== BREAKER_RESET_UNSET && vars.BREAKER_RESET_MS < vars.POLL_INTERVAL_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BREAKER_RESET_MS'],
+        message: `must be at least POLL_INTERVAL_MS (${vars.POLL_INTERVAL_MS}): probes go out on poll ticks`,
+      });
+    }
   });
 
 export function parseConsumerConfig(env: Readonly<Record<string, string | undefined>>): ConsumerConfig {
@@ -38,6 +58,13 @@ export function parseConsumerConfig(env: Readonly<Record<string, string | undefi
     producerUrl: vars.PRODUCER_URL,
     pollIntervalMs: vars.POLL_INTERVAL_MS,
     requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
+    retryMaxAttempts: vars.RETRY_MAX_ATTEMPTS,
+    retryBaseDelayMs: vars.RETRY_BASE_DELAY_MS,
+    breakerFailureThreshold: vars.BREAKER_FAILURE_THRESHOLD,
+    breakerResetMs:
+      vars.BREAKER_RESET_MS === BREAKER_RESET_UNSET
+        ? BREAKER_RESET_INTERVALS * vars.POLL_INTERVAL_MS
+        : vars.BREAKER_RESET_MS,
     statusPort: vars.STATUS_PORT,
     statusHost: vars.STATUS_HOST,
     logLevel: vars.LOG_LEVEL,
