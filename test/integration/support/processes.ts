@@ -44,21 +44,22 @@ export function startService(service: 'producer' | 'consumer', env: Record<strin
     }),
   );
   let buffered = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     buffered += chunk;
     let newline;
     while ((newline = buffered.indexOf('\n')) >= 0) {
       const text = buffered.slice(0, newline);
       buffered = buffered.slice(newline + 1);
       try {
-        lines.push({ ...(JSON.parse(text) as Omit<LogLine, 'at'>), at: performance.now() });
+        const parsed = JSON.parse(text) as Record<string, unknown> & { level: string; message: string };
+        lines.push({ ...parsed, level: parsed.level, message: parsed.message, at: performance.now() });
       } catch {
         lines.push({ at: performance.now(), level: 'raw', message: text });
       }
       for (const wake of waiters) wake();
     }
   });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     lines.push({ at: performance.now(), level: 'stderr', message: chunk });
   });
 
