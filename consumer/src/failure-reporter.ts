@@ -15,48 +15,93 @@ export function isSummaryPoint(attempts: number): boolean {
 }
 
 export interface FailureReporter {
+  /** A poll failed while the breaker was closed. */
   failure(failure: Failure): void;
+  /** A poll failed and opened the breaker: no requests until the probe. */
+  breakerOpened(failure: Failure, nextProbeInMs: number): void;
+  /** The breaker's probe failed: it stays open until the next one. */
+  probeFailed(failure: Failure, nextProbeInMs: number): void;
+  /** A poll was not sent because the breaker is open: counted, never logged. */
+  rejected(): void;
   success(): void;
 }
 
 /**
- * Says a failure once, then summarises it while it repeats, and says when the producer is back:
- * a producer that is down for an hour costs a dozen lines, not a thousand.
+ * One line per event of an outage: the first failure, the breaker opening, a change of cause, a
+ * summary at 10, 20, 50, … failed polls, and the recovery. A producer that is down for an hour
+ * costs a dozen lines, not a thousand.
  */
 export function createFailureReporter(logger: Logger, now: () => number = Date.now): FailureReporter {
   let streak: { kind: FailureKind; reason: string; attempts: number; since: number } | undefined;
   let failedPolls = 0;
+  let missedPolls = 0;
   let outageStartedAt = 0;
 
+  /** Counts a failed poll; true when it repeats the cause of the one before. */
+  const count = ({ kind, reason }: Failure): boolean => {
+    if (missedPolls === 0) outageStartedAt = now();
+    failedPolls++;
+    missedPolls++;
+    if (streak && streak.kind === kind && streak.reason === reason) {
+      streak.attempts++;
+      return true;
+    }
+    streak = { kind, reason, attempts: 1, since: now() };
+    return false;
+  };
+
+  const summarise = (suffix = '') => {
+    if (!streak || !isSummaryPoint(streak.attempts)) return;
+    const seconds = Math.round((now() - streak.since) / 1000);
+    logger.warn(`Still failing after ${streak.attempts} attempts (${seconds} s): ${streak.reason}${suffix}`, {
+      kind: streak.kind,
+      attempts: streak.attempts,
+    });
+  };
+
   return {
-    failure({ kind, reason }) {
-      if (failedPolls === 0) outageStartedAt = now();
-      failedPolls++;
-      if (streak && streak.kind === kind && streak.reason === reason) {
-        streak.attempts++;
-        if (isSummaryPoint(streak.attempts)) {
-          const seconds = Math.round((now() - streak.since) / 1000);
-          logger.warn(`Still failing after ${streak.attempts} attempts (${seconds} s): ${reason}`, {
-            kind,
-            attempts: streak.attempts,
-          });
-        }
-        return;
-      }
-      streak = { kind, reason, attempts: 1, since: now() };
-      logger.warn(`Poll failed: ${reason}`, { kind });
+    failure(failure) {
+      if (count(failure)) summarise();
+      else logger.warn(`Poll failed: ${failure.reason}`, { kind: failure.kind });
+    },
+
+    breakerOpened(failure, nextProbeInMs) {
+      count(failure);
+      logger.warn(
+        `Circuit breaker open after ${failedPolls} failed polls (${failure.reason}): ` +
+          `no requests until the probe in ${formatSeconds(nextProbeInMs)}`,
+        { kind: failure.kind, failedPolls, nextProbeInMs },
+      );
+    },
+
+    probeFailed(failure, nextProbeInMs) {
+      const next = `; next probe in ${formatSeconds(nextProbeInMs)}`;
+      if (count(failure)) summarise(next);
+      else logger.warn(`Probe failed: ${failure.reason}${next}`, { kind: failure.kind, nextProbeInMs });
+    },
+
+    rejected() {
+      if (missedPolls === 0) outageStartedAt = now();
+      missedPolls++;
     },
 
     success() {
-      if (failedPolls > 0) {
+      if (missedPolls > 0) {
         const seconds = Math.round((now() - outageStartedAt) / 1000);
-        logger.info(`Producer is back after ${seconds} s (${failedPolls} failed polls)`, {
+        logger.info(`Producer is back after ${seconds} s (${missedPolls} polls missed)`, {
+          missedPolls,
           failedPolls,
           seconds,
         });
       }
       streak = undefined;
       failedPolls = 0;
+      missedPolls = 0;
     },
   };
+}
+
+/** "0.8 s" for short waits (fast drills), "15 s" for the usual ones. */
+export function formatSeconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
 }

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import axios from 'axios';
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import {
   answerClientErrorsWithJson,
   closeServer,
@@ -14,8 +15,11 @@ import { parseConsumerConfig } from './config';
 import { createFailureReporter } from './failure-reporter';
 import { fetchNumber } from './fetch-number';
 import { startFixedRateSchedule } from './fixed-rate-schedule';
+import { createConsumerMetrics } from './metrics';
 import { pollProducer } from './poll-producer';
 import { PollStats } from './poll-stats';
+import { createProducerCircuit } from './producer-circuit';
+import { createRetryingFetch } from './retrying-fetch';
 import { createStatusServer } from './status-server';
 
 async function main(): Promise<void> {
@@ -28,10 +32,33 @@ async function main(): Promise<void> {
     httpsAgent: new HttpsAgent({ keepAlive: false }),
     proxy: false,
   });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const metrics = createConsumerMetrics(registry);
   const stats = new PollStats();
   const reporter = createFailureReporter(logger);
   const shutdown = new AbortController();
   let lastTickAt = performance.now();
+
+  // A poll: attempts with retries (cockatiel) inside a circuit breaker (opossum).
+  const fetchWithRetries = createRetryingFetch({
+    attempt: (signal, timeoutMs) => fetchNumber({ http, url: config.producerUrl, timeoutMs, signal }),
+    maxAttempts: config.retryMaxAttempts,
+    baseDelayMs: config.retryBaseDelayMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    logger,
+    onRetry: () => metrics.retry(),
+  });
+  const circuit = createProducerCircuit({
+    call: fetchWithRetries,
+    failureThreshold: config.breakerFailureThreshold,
+    resetMs: config.breakerResetMs,
+    pollIntervalMs: config.pollIntervalMs,
+    onStateChange: (state) => {
+      metrics.breakerState(state);
+      stats.recordBreakerState(state);
+    },
+  });
 
   const schedule = startFixedRateSchedule({
     intervalMs: config.pollIntervalMs,
@@ -40,13 +67,15 @@ async function main(): Promise<void> {
     },
     onSkip: (tick, reason) => {
       stats.recordSkip();
+      metrics.poll('skipped');
       logger.debug(`Skipped tick ${tick}: ${reason === 'busy' ? 'previous poll still running' : 'process was paused'}`);
     },
     run: async () => {
       await pollProducer({
-        fetch: (signal) => fetchNumber({ http, url: config.producerUrl, timeoutMs: config.requestTimeoutMs, signal }),
+        fetch: (signal) => circuit.poll(signal),
         stats,
         reporter,
+        metrics,
         logger,
         signal: shutdown.signal,
       });
@@ -56,6 +85,7 @@ async function main(): Promise<void> {
   const statusServer = createStatusServer({
     stats: () => stats.snapshot(),
     isAlive: () => performance.now() - lastTickAt < 2 * config.pollIntervalMs + config.requestTimeoutMs,
+    metrics: registry,
   });
   answerClientErrorsWithJson(statusServer);
 
@@ -65,12 +95,16 @@ async function main(): Promise<void> {
     stop: async () => {
       schedule.stop();
       shutdown.abort();
+      circuit.shutdown();
       await closeServer(statusServer);
     },
   });
 
   logger.info(`Consumer polling ${redactUrl(config.producerUrl)} every ${config.pollIntervalMs} ms`, {
     timeoutMs: config.requestTimeoutMs,
+    retryMaxAttempts: config.retryMaxAttempts,
+    breakerFailureThreshold: config.breakerFailureThreshold,
+    breakerResetMs: config.breakerResetMs,
     node: process.version,
   });
   const address = await listen(statusServer, config.statusPort, config.statusHost).catch((error: unknown) => {

@@ -1,4 +1,5 @@
 import type { FailureKind } from './fetch-number';
+import type { BreakerState } from './producer-circuit';
 
 export interface PollStatsSnapshot {
   polls: number;
@@ -6,6 +7,9 @@ export interface PollStatsSnapshot {
   failures: number;
   failuresByKind: Partial<Record<FailureKind, number>>;
   skippedTicks: number;
+  /** Polls not sent because the circuit breaker was open. */
+  breakerRejections: number;
+  breaker: { state: BreakerState; opens: number };
   lastNumber: number | null;
   lastSuccessAt: string | null;
   numbers: { count: number; min: number | null; max: number | null; mean: number | null };
@@ -18,6 +22,9 @@ export class PollStats {
   private successes = 0;
   private readonly failuresByKind = new Map<FailureKind, number>();
   private skippedTicks = 0;
+  private breakerRejections = 0;
+  private breakerState: BreakerState = 'closed';
+  private breakerOpens = 0;
   private lastNumber: number | null = null;
   private lastSuccessAt: number | null = null;
   private sum = 0;
@@ -45,6 +52,15 @@ export class PollStats {
     this.skippedTicks++;
   }
 
+  recordBreakerRejection(): void {
+    this.breakerRejections++;
+  }
+
+  recordBreakerState(state: BreakerState): void {
+    if (state === 'open' && this.breakerState !== 'open') this.breakerOpens++;
+    this.breakerState = state;
+  }
+
   snapshot(): PollStatsSnapshot {
     const count = this.successes;
     return {
@@ -53,6 +69,8 @@ export class PollStats {
       failures: this.polls - this.successes,
       failuresByKind: Object.fromEntries(this.failuresByKind),
       skippedTicks: this.skippedTicks,
+      breakerRejections: this.breakerRejections,
+      breaker: { state: this.breakerState, opens: this.breakerOpens },
       lastNumber: this.lastNumber,
       lastSuccessAt: this.lastSuccessAt === null ? null : new Date(this.lastSuccessAt).toISOString(),
       numbers: {

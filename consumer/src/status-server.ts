@@ -7,27 +7,43 @@ export interface StatusServerOptions {
   stats: () => PollStatsSnapshot;
   /** True while the poll loop keeps ticking. */
   isAlive: () => boolean;
+  /** Prometheus text exposition (a prom-client Registry fits). */
+  metrics?: { metrics(): Promise<string>; readonly contentType: string } | undefined;
 }
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
 /** Health and statistics of the consumer, on its own port; plain node:http keeps it light. */
-export function createStatusServer({ stats, isAlive }: StatusServerOptions): Server {
+export function createStatusServer({ stats, isAlive, metrics }: StatusServerOptions): Server {
   const routes: Record<string, Handler> = {
     '/healthz': (_request, response) => {
       const alive = isAlive();
       sendJson(response, alive ? 200 : 503, { status: alive ? 'ok' : 'poll loop stalled' });
     },
     '/stats': (_request, response) => sendJson(response, 200, stats()),
+    ...(metrics && {
+      '/metrics': (_request, response) => {
+        metrics.metrics().then(
+          (text) => sendText(response, 200, metrics.contentType, text),
+          (error: unknown) =>
+            sendJson(response, 500, errorBody(500, 'internal_error', `Cannot collect metrics: ${String(error)}`)),
+        );
+      },
+    }),
   };
 
   return createServer((request, response) => {
     // Plain string work: `new URL()` throws on targets like `//[`, and one such request would crash
     // the consumer.
     const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
-    const handler = routes[path];
+    // Own keys only: "/constructor" is not a route.
+    const handler = Object.hasOwn(routes, path) ? routes[path] : undefined;
     if (!handler) {
-      sendJson(response, 404, errorBody(404, 'not_found', `No such path: ${path}. Try GET /stats or GET /healthz`));
+      sendJson(
+        response,
+        404,
+        errorBody(404, 'not_found', `No such path: ${path}. Try GET /stats, GET /metrics or GET /healthz`),
+      );
     } else if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('Allow', 'GET, HEAD');
       sendJson(
@@ -42,12 +58,15 @@ export function createStatusServer({ stats, isAlive }: StatusServerOptions): Ser
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const json = JSON.stringify(body);
+  sendText(response, status, 'application/json; charset=utf-8', JSON.stringify(body));
+}
+
+function sendText(response: ServerResponse, status: number, contentType: string, text: string): void {
   response.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(json),
+    'Content-Type': contentType,
+    'Content-Length': Buffer.byteLength(text),
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
   });
-  response.end(response.req.method === 'HEAD' ? undefined : json);
+  response.end(response.req.method === 'HEAD' ? undefined : text);
 }

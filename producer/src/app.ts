@@ -2,6 +2,8 @@ import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { NUMBER_MAX, NUMBER_MIN, SERVED_BY_HEADER, errorBody } from '@fogpair/shared';
 import type { Logger, ProducerAnswer } from '@fogpair/shared';
+import type { ProducerMetrics } from './metrics';
+import { isProducerRoute } from './metrics';
 import type { RandomInteger } from './random';
 
 export interface ProducerAppOptions {
@@ -11,9 +13,11 @@ export interface ProducerAppOptions {
   instance: string;
   /** False once shutdown has begun, so load balancers stop sending traffic. */
   isReady: () => boolean;
+  /** Request metrics and `GET /metrics`; without them the app serves no /metrics. */
+  metrics?: ProducerMetrics | undefined;
 }
 
-export function createApp({ random, logger, instance, isReady }: ProducerAppOptions): express.Express {
+export function createApp({ random, logger, instance, isReady, metrics }: ProducerAppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -22,12 +26,14 @@ export function createApp({ random, logger, instance, isReady }: ProducerAppOpti
     response.set('X-Content-Type-Options', 'nosniff');
     response.set(SERVED_BY_HEADER, instance);
     if (logger.isLevelEnabled('debug')) logRequest(logger, request, response);
+    if (metrics) measureRequest(metrics, request, response);
     next();
   });
 
   route(app, '/number', (_request, response) => {
     const answer: ProducerAnswer = { number: random(NUMBER_MIN, NUMBER_MAX) };
     response.set('Cache-Control', 'no-store').json(answer);
+    metrics?.numberServed();
   });
 
   route(app, '/healthz', (_request, response) => {
@@ -41,6 +47,19 @@ export function createApp({ random, logger, instance, isReady }: ProducerAppOpti
       .set('Cache-Control', 'no-store')
       .json({ status: ready ? 'ready' : 'shutting down', instance });
   });
+
+  if (metrics) {
+    const { registry } = metrics;
+    route(app, '/metrics', (_request, response) => {
+      registry.metrics().then(
+        (text) => response.set('Cache-Control', 'no-store').type(registry.contentType).send(text),
+        (error: unknown) => {
+          logger.error('Cannot collect metrics', { error });
+          sendError(response, 500, 'internal_error', 'Cannot collect metrics');
+        },
+      );
+    });
+  }
 
   app.use((request, response) => {
     sendError(response, 404, 'not_found', `No such path: ${request.path}. Try GET /number`);
@@ -92,6 +111,19 @@ function logRequest(logger: Logger, request: Request, response: Response): void 
     logger.debug(`${request.method} ${request.originalUrl} ${response.statusCode}`, {
       ms: Math.round((performance.now() - startedAt) * 10) / 10,
     });
+  });
+}
+
+/** Counts the request once its response is sent; the route label comes from the matched route only. */
+function measureRequest(metrics: ProducerMetrics, request: Request, response: Response): void {
+  const startedAt = performance.now();
+  response.once('finish', () => {
+    const path = (request.route as { path?: unknown } | undefined)?.path;
+    metrics.request(
+      isProducerRoute(path) ? path : 'unmatched',
+      response.statusCode,
+      (performance.now() - startedAt) / 1000,
+    );
   });
 }
 

@@ -8,15 +8,25 @@ import {
   listen,
   loadConfigOrExit,
 } from '@fogpair/shared';
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createApp } from './app';
 import { parseProducerConfig } from './config';
+import { createProducerMetrics } from './metrics';
 import { cryptoRandomInteger } from './random';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(parseProducerConfig);
   const logger = createLogger({ service: 'producer', level: config.logLevel, format: config.logFormat });
   let ready = false;
-  const app = createApp({ random: cryptoRandomInteger, logger, instance: hostname(), isReady: () => ready });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const app = createApp({
+    random: cryptoRandomInteger,
+    logger,
+    instance: hostname(),
+    isReady: () => ready,
+    metrics: createProducerMetrics(registry),
+  });
   const server = createServer(app);
   answerClientErrorsWithJson(server);
 

@@ -56,9 +56,10 @@ export interface IntegerOptions {
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export const envVar = {
-  integer(fallback: number, { min, max = Number.MAX_SAFE_INTEGER, unit }: IntegerOptions) {
+  /** A fallback of `undefined` lets the service derive the default from other variables. */
+  integer<F extends number | undefined>(fallback: F, { min, max = Number.MAX_SAFE_INTEGER, unit }: IntegerOptions) {
     const what = unit ? `a whole number of ${unit}` : 'a whole number';
-    return variable(fallback, `must be ${what} >= ${min}`, (raw) => {
+    return variable<number | F>(fallback, `must be ${what} >= ${min}`, (raw) => {
       if (!/^-?\d+$/.test(raw)) return undefined;
       const value = Number(raw);
       if (value < min) return undefined;

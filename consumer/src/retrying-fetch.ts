@@ -1,0 +1,102 @@
+import { DelegateBackoff, ExponentialBackoff, fullJitterGenerator, handleWhenResult, retry } from 'cockatiel';
+import type { IBackoff, IRetryBackoffContext } from 'cockatiel';
+import type { Logger } from '@fogpair/shared';
+import type { FetchResult } from './fetch-number';
+
+/** One HTTP attempt with its own deadline; aborted by `signal` on shutdown. */
+export type FetchAttempt = (signal: AbortSignal, timeoutMs: number) => Promise<FetchResult>;
+
+/** `ms` is the whole poll's time, retries and their delays included. */
+export type RetriedResult = FetchResult & { attempts: number };
+
+export interface RetryingFetchOptions {
+  attempt: FetchAttempt;
+  /** Attempts per poll, the first one included. */
+  maxAttempts: number;
+  /** The first retry waits up to this long, the second up to twice as long, … (full jitter). */
+  baseDelayMs: number;
+  /** Deadline of every attempt: a retry is only made when a whole one still fits in the budget. */
+  requestTimeoutMs: number;
+  logger: Logger;
+  onRetry?: (failure: FetchResult, delayMs: number) => void;
+  now?: () => number;
+}
+
+export interface PollBudget {
+  signal: AbortSignal;
+  /** On the `now` clock: no attempt runs past this, so a poll never reaches the next tick. */
+  deadlineAt: number;
+  /** Overrides the configured attempts, e.g. 1 for a circuit breaker's probe. */
+  maxAttempts?: number;
+}
+
+/**
+ * Failures that another attempt a moment later may not have: the producer restarting (refused,
+ * reset), a slow attempt, or a proxy in between saying the backend is not there (502/503/504).
+ * An answer that breaks the contract, or any other 4xx, will be the same next time.
+ */
+export function isTransient(result: FetchResult): boolean {
+  if (result.ok) return false;
+  switch (result.kind) {
+    case 'refused':
+    case 'reset':
+    case 'timeout':
+      return true;
+    case 'http_error':
+      return result.status === 502 || result.status === 503 || result.status === 504;
+    default:
+      return false;
+  }
+}
+
+/**
+ * One poll's worth of attempts: transient failures are retried after an exponential, fully
+ * jittered delay (cockatiel), as long as the poll's budget leaves room for a whole attempt, so
+ * that every attempt has the same deadline and a failure reads the same each time. Attempts are
+ * strictly one after the other.
+ */
+export function createRetryingFetch({
+  attempt,
+  maxAttempts,
+  baseDelayMs,
+  requestTimeoutMs,
+  logger,
+  onRetry = () => {},
+  now = () => performance.now(),
+}: RetryingFetchOptions): (budget: PollBudget) => Promise<RetriedResult> {
+  const exponential = new ExponentialBackoff({ generator: fullJitterGenerator, initialDelay: baseDelayMs });
+
+  return async ({ signal, deadlineAt, maxAttempts: attemptsThisPoll = maxAttempts }) => {
+    const remaining = () => deadlineAt - now();
+    // The budget is per poll, so the policy is too; building one costs a few small objects.
+    const policy = retry(
+      handleWhenResult((value) => isTransient(value as FetchResult) && remaining() >= requestTimeoutMs),
+      {
+        maxAttempts: attemptsThisPoll - 1,
+        backoff: new DelegateBackoff<IRetryBackoffContext<unknown>, IBackoff<unknown>>((context, previous) => {
+          const next = previous ? previous.next(context) : exponential.next();
+          return { delay: Math.max(0, Math.min(next.duration, remaining() - requestTimeoutMs)), state: next };
+        }),
+      },
+    );
+    policy.onRetry((event) => {
+      if (!('value' in event)) return;
+      const failure = event.value as FetchResult;
+      const delayMs = Math.round(event.delay);
+      onRetry(failure, delayMs);
+      logger.debug(
+        `Retrying in ${delayMs} ms (attempt ${event.attempt + 1} of ${attemptsThisPoll}): ${failure.ok ? '' : failure.reason}`,
+        { kind: failure.ok ? undefined : failure.kind, delayMs },
+      );
+    });
+
+    let attempts = 0;
+    const startedAt = now();
+    const result = await policy.execute(({ signal: attemptSignal }) => {
+      attempts++;
+      return attempt(attemptSignal, Math.max(1, Math.min(requestTimeoutMs, Math.floor(remaining()))));
+    }, signal);
+    // The whole poll's time, retries and their delays included.
+    return { ...result, ms: Math.round(now() - startedAt), attempts };
+  };
+}

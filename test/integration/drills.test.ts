@@ -1,0 +1,238 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Server, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { freePort, rssBytes, sleep, startCountingProxy, startService } from './support/processes';
+import type { ServiceProcess } from './support/processes';
+
+/**
+ * Fault drills: real processes over loopback, with fast intervals. Each drill prints what it
+ * measured and adds it to artifacts/drills.json for the README.
+ */
+jest.setTimeout(30_000);
+
+const INTERVAL_MS = 200;
+const RESET_MS = 5 * INTERVAL_MS; // the default: 5 intervals
+const FAST = {
+  POLL_INTERVAL_MS: String(INTERVAL_MS),
+  REQUEST_TIMEOUT_MS: '100',
+  BREAKER_FAILURE_THRESHOLD: '3',
+  STATUS_PORT: '0',
+  STATUS_HOST: '127.0.0.1',
+};
+
+const measured: Record<string, unknown> = {};
+const running: ServiceProcess[] = [];
+
+function start(service: 'producer' | 'consumer', env: Record<string, string>): ServiceProcess {
+  const started = startService(service, env);
+  running.push(started);
+  return started;
+}
+
+async function startProducer(port = 0): Promise<{ producer: ServiceProcess; port: number }> {
+  const producer = start('producer', { PORT: String(port), HOST: '127.0.0.1' });
+  const line = await producer.waitForLine(/^Producer listening/);
+  return { producer, port: Number(line.port) };
+}
+
+const received = /^Received number: /;
+const round = (ms: number) => Math.round(ms);
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((service) => service.stop()));
+});
+
+afterAll(() => {
+  const dir = join(__dirname, '..', '..', 'artifacts');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'drills.json'), `${JSON.stringify(measured, null, 2)}\n`);
+  console.log(`Drill measurements:\n${JSON.stringify(measured, null, 2)}`);
+});
+
+describe('fault drills', () => {
+  it('a frozen producer (SIGSTOP): the breaker opens, no connections while open, back within the reset period', async () => {
+    const { producer, port } = await startProducer();
+    const proxy = await startCountingProxy(port);
+    try {
+      const consumer = start('consumer', { ...FAST, PRODUCER_URL: `http://127.0.0.1:${proxy.port}/number` });
+      await consumer.waitForLine(received);
+
+      const frozenAt = performance.now();
+      producer.child.kill('SIGSTOP');
+      const opened = await consumer.waitForLine(/^Circuit breaker open after 3 failed polls/, { after: frozenAt });
+      expect(opened.message).toMatch(/no answer from 127\.0\.0\.1:\d+ within 100 ms/);
+      const connectionsAtOpen = proxy.connections();
+      // The probe is due nextProbeInMs after this line; watch the quiet part of the open period.
+      const quietMs = Number(opened.nextProbeInMs) - 100;
+      expect(quietMs).toBeGreaterThan(300);
+      await sleep(quietMs);
+      const sentWhileOpen = proxy.connections() - connectionsAtOpen;
+      expect(sentWhileOpen).toBe(0);
+
+      await sleep(1200); // let a probe fail, so the drill covers a reopened breaker too
+      // Only probes, one connection each, at most one per reset period.
+      const connectionsWhileOpen = proxy.connections() - connectionsAtOpen;
+      const maxProbes = Math.ceil((performance.now() - opened.at) / RESET_MS);
+      expect(connectionsWhileOpen).toBeGreaterThanOrEqual(1);
+      expect(connectionsWhileOpen).toBeLessThanOrEqual(maxProbes);
+      const resumedAt = performance.now();
+      producer.child.kill('SIGCONT');
+      const back = await consumer.waitForLine(/^Producer is back after/, { after: resumedAt });
+      const recoveryMs = back.at - resumedAt;
+      expect(recoveryMs).toBeLessThanOrEqual(RESET_MS + 150);
+      await consumer.waitForLine(received, { after: back.at });
+
+      // One line each: the first failure, the breaker opening, and the recovery.
+      const warnings = consumer.lines.filter((l) => l.at >= frozenAt && l.level === 'warn');
+      expect(warnings.map((l) => l.message)).toEqual([
+        expect.stringMatching(/^Poll failed: no answer/),
+        expect.stringMatching(/^Circuit breaker open/),
+      ]);
+      measured.frozenProducer = {
+        pollIntervalMs: INTERVAL_MS,
+        breakerResetMs: RESET_MS,
+        failureThreshold: 3,
+        timeToOpenMs: round(opened.at - frozenAt),
+        connectionsWhileOpenBeforeProbe: sentWhileOpen,
+        quietPeriodWatchedMs: quietMs,
+        openPeriodWatchedMs: round(resumedAt - opened.at),
+        connectionsWhileOpenProbesIncluded: connectionsWhileOpen,
+        maxProbesInThatTime: maxProbes,
+        timeToRecoverAfterSigcontMs: round(recoveryMs),
+        outageLine: back.message,
+      };
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a producer killed and restarted on the same port: the gap is reported once and the consumer recovers alone', async () => {
+    const port = await freePort();
+    const { producer } = await startProducer(port);
+    const consumer = start('consumer', { ...FAST, PRODUCER_URL: `http://127.0.0.1:${port}/number` });
+    await consumer.waitForLine(received);
+
+    const killedAt = performance.now();
+    await producer.kill();
+    await consumer.waitForLine(/^Circuit breaker open/, { after: killedAt });
+    await sleep(1500);
+    const restartedAt = performance.now();
+    await startProducer(port);
+    const back = await consumer.waitForLine(/^Producer is back after/, { after: restartedAt });
+
+    const gapLines = consumer.lines.filter((l) => l.at >= killedAt && l.level !== 'info');
+    expect(gapLines.map((l) => l.message)).toEqual([
+      expect.stringMatching(/^Poll failed: connection refused by 127\.0\.0\.1:\d+/),
+      expect.stringMatching(/^Circuit breaker open after 3 failed polls \(connection refused/),
+    ]);
+    expect(consumer.linesMatching(/^Producer is back/, killedAt)).toHaveLength(1);
+    expect(consumer.exited()).toBe(false);
+    measured.restartedProducer = {
+      downMs: round(restartedAt - killedAt),
+      timeToRecoverAfterRestartMs: round(back.at - restartedAt),
+      linesDuringGap: gapLines.length,
+      outageLine: back.message,
+    };
+  });
+
+  describe('a hostile producer', () => {
+    let server: Server;
+    let mode = 'good';
+    const HUGE = Buffer.alloc(10 * 1024 * 1024, 'x');
+
+    const modes: Record<string, (response: ServerResponse) => void> = {
+      good: (response) => json(response, '{"number":42}'),
+      html: (response) => {
+        response.writeHead(200, { 'content-type': 'text/html' });
+        response.end('<!doctype html><html><body><h1>It works!</h1></body></html>');
+      },
+      empty: (response) => json(response, ''),
+      wrongType: (response) => json(response, '{"number":"42"}'),
+      outOfRange: (response) => json(response, '{"number":181}'),
+      fraction: (response) => json(response, '{"number":1.5}'),
+      huge: (response) => json(response, HUGE),
+      drip: (response) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.write('{');
+        const timer = setInterval(() => response.write(' '), 1000);
+        response.on('close', () => clearInterval(timer));
+      },
+      resetMidBody: (response) => {
+        response.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+        response.write('{"number":');
+        setTimeout(() => response.socket?.resetAndDestroy(), 5);
+      },
+    };
+
+    function json(response: ServerResponse, body: string | Buffer): void {
+      response.writeHead(200, { 'content-type': 'application/json', 'x-served-by': 'hostile' });
+      response.end(body);
+    }
+
+    beforeAll(async () => {
+      server = createServer((_request, response) => {
+        response.on('error', () => {});
+        (modes[mode] ?? modes.good)?.(response);
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    });
+    afterAll(async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    });
+
+    it('gets one clear line per kind of nonsense, never crashes, never logs a bad number, memory stays flat', async () => {
+      const { port } = server.address() as AddressInfo;
+      const consumer = start('consumer', {
+        POLL_INTERVAL_MS: '300',
+        REQUEST_TIMEOUT_MS: '250',
+        BREAKER_FAILURE_THRESHOLD: '1000', // this drill is about answers, not about the breaker
+        STATUS_PORT: '0',
+        STATUS_HOST: '127.0.0.1',
+        PRODUCER_URL: `http://127.0.0.1:${port}/number`,
+      });
+      await consumer.waitForLine(received);
+
+      const expected: [string, RegExp][] = [
+        ['html', /^Poll failed: answer is not JSON: "<!doctype html>/],
+        ['empty', /^Poll failed: answer is not JSON: \(empty body\)/],
+        ['wrongType', /^Poll failed: answer breaks the contract \(.*\): "\{\\"number\\":\\"42\\"\}"/],
+        ['outOfRange', /^Poll failed: answer breaks the contract \(.*\): "\{\\"number\\":181\}"/],
+        ['fraction', /^Poll failed: answer breaks the contract \(.*\): "\{\\"number\\":1\.5\}"/],
+        ['huge', /^Poll failed: answer is larger than 65536 bytes, dropped/],
+        ['drip', /^Poll failed: no answer from 127\.0\.0\.1:\d+ within 250 ms/],
+        ['resetMidBody', /^Poll failed: (connection to 127\.0\.0\.1:\d+ was reset|request to 127\.0\.0\.1:\d+ failed)/],
+      ];
+      const lines: Record<string, string> = {};
+      let rssBefore = 0;
+      let rssAfter = 0;
+      for (const [name, line] of expected) {
+        if (name === 'huge') rssBefore = rssBytes(consumer.pid);
+        const since = performance.now();
+        mode = name;
+        const found = await consumer.waitForLine(line, { after: since, timeoutMs: 3000 });
+        lines[name] = found.message;
+        await sleep(name === 'huge' ? 2000 : 700); // a few more polls of the same: no more lines
+        expect(consumer.linesMatching(line, since)).toHaveLength(1);
+        if (name === 'huge') rssAfter = rssBytes(consumer.pid);
+      }
+      mode = 'good';
+      await consumer.waitForLine(/^Producer is back after/);
+
+      const numbers = consumer.linesMatching(received).map((l) => l.number);
+      expect(numbers.every((n) => n === 42)).toBe(true);
+      expect(consumer.lines.filter((l) => l.level === 'error' || l.level === 'stderr')).toEqual([]);
+      expect(consumer.exited()).toBe(false);
+      const rssGrowth = rssAfter - rssBefore;
+      expect(rssGrowth).toBeLessThan(20 * 1024 * 1024);
+      measured.hostileProducer = {
+        lines,
+        rssBeforeHugeBodiesMiB: +(rssBefore / 2 ** 20).toFixed(1),
+        rssAfterHugeBodiesMiB: +(rssAfter / 2 ** 20).toFixed(1),
+        hugeBodyPolls: Math.round(2000 / 300),
+      };
+    });
+  });
+});
