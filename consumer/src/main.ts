@@ -11,6 +11,7 @@ import {
   redactUrl,
 } from '@fogpair/shared';
 import { parseConsumerConfig } from './config';
+import { createDashboard } from './dashboard/dashboard';
 import { createFailureReporter } from './failure-reporter';
 import { fetchNumber } from './fetch-number';
 import { startFixedRateSchedule } from './fixed-rate-schedule';
@@ -31,6 +32,10 @@ async function main(): Promise<void> {
   const stats = new PollStats();
   const reporter = createFailureReporter(logger);
   const shutdown = new AbortController();
+  const dashboard = createDashboard({
+    producerUrl: redactUrl(config.producerUrl),
+    pollIntervalMs: config.pollIntervalMs,
+  });
   let lastTickAt = performance.now();
 
   const schedule = startFixedRateSchedule({
@@ -43,19 +48,21 @@ async function main(): Promise<void> {
       logger.debug(`Skipped tick ${tick}: ${reason === 'busy' ? 'previous poll still running' : 'process was paused'}`);
     },
     run: async () => {
-      await pollProducer({
+      const outcome = await pollProducer({
         fetch: (signal) => fetchNumber({ http, url: config.producerUrl, timeoutMs: config.requestTimeoutMs, signal }),
         stats,
         reporter,
         logger,
         signal: shutdown.signal,
       });
+      if (outcome) dashboard.record(outcome);
     },
   });
 
   const statusServer = createStatusServer({
     stats: () => stats.snapshot(),
     isAlive: () => performance.now() - lastTickAt < 2 * config.pollIntervalMs + config.requestTimeoutMs,
+    routes: dashboard.routes,
   });
   answerClientErrorsWithJson(statusServer);
 
@@ -65,6 +72,7 @@ async function main(): Promise<void> {
     stop: async () => {
       schedule.stop();
       shutdown.abort();
+      dashboard.close();
       await closeServer(statusServer);
     },
   });
@@ -80,7 +88,8 @@ async function main(): Promise<void> {
     });
     process.exit(1);
   });
-  logger.info(`Status on http://${address.host}:${address.port}/stats`, { port: address.port });
+  const base = `http://${address.host}:${address.port}`;
+  logger.info(`Status on ${base}/stats, dashboard on ${base}/`, { port: address.port });
 }
 
 void main();
