@@ -64,7 +64,7 @@ export function runDashboard(): void {
     const chart = svgById('recent-chart');
     const { recent, histogram } = snapshot;
     chart.replaceChildren();
-    const left = 40;
+    const left = 50;
     const right = 630;
     const top = 12;
     const bottom = 222;
@@ -101,9 +101,9 @@ export function runDashboard(): void {
     const chart = svgById('histogram-chart');
     const { counts, total, min } = snapshot.histogram;
     chart.replaceChildren();
-    const left = 40;
+    const left = 50;
     const right = 750;
-    const top = 14;
+    const top = 30;
     const bottom = 212;
     const expected = total / counts.length;
     const highest = Math.max(1, ...counts, Math.ceil(expected * 1.6));
@@ -138,8 +138,8 @@ export function runDashboard(): void {
       svg(
         chart,
         'text',
-        { class: 'expected-label', x: right, y: y(expected) - 6, 'text-anchor': 'end' },
-        `expected if uniform: ${expected.toFixed(1)} each`,
+        { class: 'expected-label', x: right, y: 14, 'text-anchor': 'end' },
+        `- - - expected if uniform: ${expected.toFixed(1)} each`,
       );
     }
 
@@ -147,8 +147,10 @@ export function runDashboard(): void {
     byId('histogram-summary').textContent =
       total === 0
         ? 'No numbers yet.'
-        : `${total} numbers so far. A fair source gives each value ${expected.toFixed(1)} times on average; ` +
-          `the most frequent, ${mostOften + min}, came ${counts[mostOften] ?? 0} times.`;
+        : `${total} numbers so far; a fair source gives each value ${expected.toFixed(1)} times on average.` +
+          ((counts[mostOften] ?? 0) > 1
+            ? ` The most frequent, ${mostOften + min}, came ${counts[mostOften] ?? 0} times.`
+            : '');
 
     const table = byId('histogram-table');
     if (table.querySelectorAll('tbody td').length !== counts.length) {

@@ -67,10 +67,12 @@ export const DASHBOARD_HTML = `<!doctype html>
 
   <section class="card instances" aria-labelledby="instances-title">
     <h2 id="instances-title">Producer instances</h2>
+    <div class="table-scroll">
     <table class="instances-table">
       <thead><tr><th scope="col">Instance</th><th scope="col" class="num">Answers</th><th scope="col">Share</th><th scope="col">Last answer</th></tr></thead>
       <tbody id="instances-body"><tr><td colspan="4" class="muted">No answers yet.</td></tr></tbody>
     </table>
+    </div>
     <p id="instances-note" class="muted">Each poll opens a new connection, so in a Swarm the routing mesh spreads the polls over the replicas.</p>
   </section>
 
@@ -126,14 +128,18 @@ main {
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 0.75rem; padding: clamp(0.75rem, 2vw, 1.25rem); min-width: 0; }
 .histogram { grid-column: 1 / -1; }
 @media (min-width: 70rem) {
-  main { grid-template-columns: minmax(20rem, 1fr) 2fr; }
-  .instances, .health { grid-column: auto; }
+  main { grid-template-columns: repeat(6, 1fr); }
+  .latest { grid-column: span 2; }
+  .recent { grid-column: span 4; }
+  .instances, .health { grid-column: span 3; }
 }
-.latest { display: flex; flex-direction: column; justify-content: center; text-align: center; }
-.big { margin: 0; font-size: clamp(6rem, 22vw, 13rem); font-weight: 800; line-height: 1; color: var(--accent); letter-spacing: -0.02em; }
+.latest { display: flex; flex-direction: column; justify-content: center; text-align: center; container-type: inline-size; }
+/* As wide as three digits fit in the card: huge on a projector, still inside the card on a phone. */
+.big { margin: 0; font-size: clamp(5rem, 18vw, 12rem); font-size: clamp(4rem, 48cqi, 14rem); font-weight: 800; line-height: 1; color: var(--accent); letter-spacing: -0.02em; }
 #latest-detail { margin: 0.75rem 0 0; font-size: 1.05rem; overflow-wrap: anywhere; }
 .chart { display: block; width: 100%; height: auto; }
-.chart text { fill: var(--muted); font-size: 13px; font-family: inherit; }
+.chart text { fill: var(--muted); font-size: 14px; font-family: inherit; }
+@media (max-width: 40rem) { .chart text { font-size: 20px; } .share-bar { display: none; } }
 .chart .grid { stroke: var(--line); stroke-width: 1; }
 .chart .line { fill: none; stroke: var(--accent); stroke-width: 2.5; stroke-linejoin: round; }
 .chart .dot { fill: var(--accent); }
@@ -151,7 +157,8 @@ main {
 details { margin-top: 0.5rem; }
 summary { cursor: pointer; color: var(--accent); font-weight: 600; padding: 0.25rem 0; }
 details p { max-width: 75ch; }
-.table-scroll { overflow-x: auto; }
+.table-scroll { overflow-x: auto; max-width: 100%; }
+details { max-width: 100%; overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 0.35rem 0.5rem; border-bottom: 1px solid var(--line); }
 th { color: var(--muted); font-weight: 600; }
@@ -161,7 +168,7 @@ table.counts th[scope="row"] { white-space: nowrap; }
 caption { text-align: left; color: var(--muted); padding-bottom: 0.25rem; }
 .instances-table td:first-child { font-family: ui-monospace, "DejaVu Sans Mono", monospace; overflow-wrap: anywhere; }
 .instances-table td { font-size: 1.05rem; }
-.share { display: flex; align-items: center; gap: 0.5rem; min-width: 7rem; }
+.share { display: flex; align-items: center; gap: 0.5rem; min-width: 5rem; white-space: nowrap; }
 .share-bar { height: 0.8rem; background: var(--bar); border-radius: 0.2rem; min-width: 2px; }
 .facts { display: grid; grid-template-columns: repeat(auto-fit, minmax(7rem, 1fr)); gap: 0.5rem; margin: 0; }
 .facts div { border: 1px solid var(--line); border-radius: 0.5rem; padding: 0.4rem 0.6rem; }
@@ -175,6 +182,7 @@ caption { text-align: left; color: var(--muted); padding-bottom: 0.25rem; }
 #breaker-detail { margin: 0.5rem 0 0; }
 .errors { margin: 0; padding-left: 1.25rem; }
 .errors li { margin: 0.25rem 0; overflow-wrap: anywhere; }
+.errors li.muted { list-style: none; margin-left: -1.25rem; }
 .errors time { color: var(--muted); margin-right: 0.5em; }
 .errors .kind { color: var(--bad); font-weight: 600; margin-right: 0.5em; }
 footer { padding: 0 clamp(1rem, 3vw, 2rem) 1.5rem; }
