@@ -81,7 +81,3 @@ function asset(contentType: string, body: string, headers: Record<string, string
     response.end(request.method === 'HEAD' ? undefined : bytes);
   };
 }
-
-/** Bytes the browser loads for the page (without the event stream). */
-export const DASHBOARD_ASSET_BYTES =
-  Buffer.byteLength(DASHBOARD_HTML) + Buffer.byteLength(DASHBOARD_CSS) + Buffer.byteLength(DASHBOARD_JS);
