@@ -27,7 +27,7 @@ if (chromiumMissing && !requireBrowser) {
 const CHROMIUM_HOUSEKEEPING =
   /^(CONNECT|GET|POST) (http:\/\/)?(update\.googleapis\.com|accounts\.google\.com|clients2\.google\.com)[:/]/;
 
-const POLL_INTERVAL_MS = 150;
+const POLL_INTERVAL_MS = 200;
 const REPLICAS = ['producer-1', 'producer-2', 'producer-3'];
 
 /** What the page shows, read the way a person would: from its text. */
@@ -196,18 +196,19 @@ async function bigNumberFitsItsCard(page: Page): Promise<boolean> {
     // A replica dies: the failed poll shows up under "Last errors", and the others carry on.
     const victim = services[2] as Service;
     await stopService(victim);
-    await page.waitForFunction(() => document.querySelectorAll('#errors li:not(.muted)').length > 0, undefined, {
-      timeout: 10_000,
-    });
-    const afterFailure = await readPage(page);
-    expect(afterFailure.errors[0]).toMatch(/reset|refused|hang up|failed/i);
+    // Other errors (a timeout on a busy machine) may come too; this one must.
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('#errors li')].some((item) => /reset|refused/.test(item.textContent)),
+      undefined,
+      { timeout: 10_000 },
+    );
     expect(balancer.removed()).toEqual([victim.port]);
 
     // Enough numbers for a verdict over many groups, and for a screenshot worth showing.
     await page.waitForFunction(
       () =>
         [...document.querySelectorAll('#histogram-table tbody td')].reduce((s, c) => s + Number(c.textContent), 0) >=
-        120,
+        100,
       undefined,
       { timeout: 60_000 },
     );
