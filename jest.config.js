@@ -16,5 +16,11 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       testTimeout: 30_000,
     },
+    {
+      ...common,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
+      testTimeout: 120_000,
+    },
   ],
 };

@@ -12,6 +12,7 @@ import {
   redactUrl,
 } from '@fogpair/shared';
 import { parseConsumerConfig } from './config';
+import { createDashboard } from './dashboard/dashboard';
 import { createFailureReporter } from './failure-reporter';
 import { fetchNumber } from './fetch-number';
 import { startFixedRateSchedule } from './fixed-rate-schedule';
@@ -38,6 +39,11 @@ async function main(): Promise<void> {
   const stats = new PollStats();
   const reporter = createFailureReporter(logger);
   const shutdown = new AbortController();
+  const dashboard = createDashboard({
+    producerUrl: redactUrl(config.producerUrl),
+    pollIntervalMs: config.pollIntervalMs,
+    breaker: () => ({ state: circuit.state() }),
+  });
   let lastTickAt = performance.now();
 
   // A poll: attempts with retries (cockatiel) inside a circuit breaker (opossum).
@@ -57,6 +63,7 @@ async function main(): Promise<void> {
     onStateChange: (state) => {
       metrics.breakerState(state);
       stats.recordBreakerState(state);
+      dashboard.refresh();
     },
   });
 
@@ -71,7 +78,7 @@ async function main(): Promise<void> {
       logger.debug(`Skipped tick ${tick}: ${reason === 'busy' ? 'previous poll still running' : 'process was paused'}`);
     },
     run: async () => {
-      await pollProducer({
+      const outcome = await pollProducer({
         fetch: (signal) => circuit.poll(signal),
         stats,
         reporter,
@@ -79,6 +86,8 @@ async function main(): Promise<void> {
         logger,
         signal: shutdown.signal,
       });
+      // Polls held back by the open breaker would push the cause out of the page's last errors.
+      if (outcome && !(!outcome.ok && outcome.kind === 'breaker_open')) dashboard.record(outcome);
     },
   });
 
@@ -86,6 +95,7 @@ async function main(): Promise<void> {
     stats: () => stats.snapshot(),
     isAlive: () => performance.now() - lastTickAt < 2 * config.pollIntervalMs + config.requestTimeoutMs,
     metrics: registry,
+    routes: dashboard.routes,
   });
   answerClientErrorsWithJson(statusServer);
 
@@ -96,6 +106,7 @@ async function main(): Promise<void> {
       schedule.stop();
       shutdown.abort();
       circuit.shutdown();
+      dashboard.close();
       await closeServer(statusServer);
     },
   });
@@ -114,7 +125,8 @@ async function main(): Promise<void> {
     });
     process.exit(1);
   });
-  logger.info(`Status on http://${address.host}:${address.port}/stats`, { port: address.port });
+  const base = `http://${address.host}:${address.port}`;
+  logger.info(`Status on ${base}/stats, dashboard on ${base}/`, { port: address.port });
 }
 
 void main();

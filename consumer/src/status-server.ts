@@ -9,12 +9,14 @@ export interface StatusServerOptions {
   isAlive: () => boolean;
   /** Prometheus text exposition (a prom-client Registry fits). */
   metrics?: { metrics(): Promise<string>; readonly contentType: string } | undefined;
+  /** More GET routes, e.g. the dashboard's. */
+  routes?: Record<string, Handler>;
 }
 
-type Handler = (request: IncomingMessage, response: ServerResponse) => void;
+export type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
-/** Health and statistics of the consumer, on its own port; plain node:http keeps it light. */
-export function createStatusServer({ stats, isAlive, metrics }: StatusServerOptions): Server {
+/** Health, statistics, metrics and dashboard of the consumer, on its own port; plain node:http keeps it light. */
+export function createStatusServer({ stats, isAlive, metrics, routes: moreRoutes = {} }: StatusServerOptions): Server {
   const routes: Record<string, Handler> = {
     '/healthz': (_request, response) => {
       const alive = isAlive();
@@ -30,6 +32,7 @@ export function createStatusServer({ stats, isAlive, metrics }: StatusServerOpti
         );
       },
     }),
+    ...moreRoutes,
   };
 
   return createServer((request, response) => {
@@ -42,7 +45,11 @@ export function createStatusServer({ stats, isAlive, metrics }: StatusServerOpti
       sendJson(
         response,
         404,
-        errorBody(404, 'not_found', `No such path: ${path}. Try GET /stats, GET /metrics or GET /healthz`),
+        errorBody(
+          404,
+          'not_found',
+          `No such path: ${path}. Try GET / (dashboard), GET /stats, GET /metrics or GET /healthz`,
+        ),
       );
     } else if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('Allow', 'GET, HEAD');

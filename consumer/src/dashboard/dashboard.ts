@@ -1,0 +1,83 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { runDashboard } from './browser-script';
+import { DashboardModel } from './dashboard-model';
+import type { DashboardModelOptions, DashboardOutcome } from './dashboard-model';
+import { createEventStream } from './event-stream';
+import { DASHBOARD_CSS, DASHBOARD_HTML } from './page';
+
+export type RouteHandler = (request: IncomingMessage, response: ServerResponse) => void;
+
+export interface DashboardOptions extends DashboardModelOptions {
+  /** Live pages at once; each holds one connection open. */
+  maxClients?: number;
+  heartbeatMs?: number;
+}
+
+export interface Dashboard {
+  /** `/`, its two assets and `/events`, for the status server's route table. */
+  routes: Record<string, RouteHandler>;
+  /** Counts one poll's outcome and pushes it to every open page. */
+  record(outcome: DashboardOutcome): void;
+  /** Pushes the current state without a poll, e.g. when the breaker changes state between polls. */
+  refresh(): void;
+  /** Ends the live streams, so that the status server can close; call before closing it. */
+  close(): void;
+}
+
+const DASHBOARD_JS = `'use strict';\n(${runDashboard.toString()})();\n`;
+
+/**
+ * Nothing on the page may come from elsewhere: a classroom or a Pi cluster is often offline, and the
+ * policy makes the browser refuse anything but this origin.
+ */
+const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+export function createDashboard({
+  maxClients = 64,
+  heartbeatMs = 15_000,
+  ...modelOptions
+}: DashboardOptions): Dashboard {
+  const model = new DashboardModel(modelOptions);
+  const stream = createEventStream({
+    initialEvent: () => ({ event: 'snapshot', data: model.snapshot() }),
+    maxClients,
+    heartbeatMs,
+  });
+
+  return {
+    routes: {
+      '/': asset('text/html; charset=utf-8', DASHBOARD_HTML, { 'Content-Security-Policy': CONTENT_SECURITY_POLICY }),
+      '/dashboard.css': asset('text/css; charset=utf-8', DASHBOARD_CSS),
+      '/dashboard.js': asset('text/javascript; charset=utf-8', DASHBOARD_JS),
+      '/events': (request, response) => stream.handle(request, response),
+    },
+    record(outcome) {
+      model.record(outcome);
+      stream.broadcast('poll', model.snapshot());
+    },
+    refresh() {
+      stream.broadcast('snapshot', model.snapshot());
+    },
+    close() {
+      stream.close();
+    },
+  };
+}
+
+function asset(contentType: string, body: string, headers: Record<string, string> = {}): RouteHandler {
+  const bytes = Buffer.from(body, 'utf8');
+  return (request, response) => {
+    response.writeHead(200, {
+      'Content-Type': contentType,
+      'Content-Length': bytes.length,
+      // The page changes with every release; revalidating costs little on a LAN.
+      'Cache-Control': 'no-cache',
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      ...headers,
+    });
+    response.end(request.method === 'HEAD' ? undefined : bytes);
+  };
+}
