@@ -1,5 +1,6 @@
 // The baseline every figure is divided by: the least a Node server can do to answer GET /number with
 // the same JSON. The bench starts it with `node -e "<this file>"`, so nothing is read from disk.
+/* eslint-disable @typescript-eslint/no-require-imports -- `node -e` evaluates CommonJS */
 const { createServer } = require('node:http');
 const { randomInt } = require('node:crypto');
 

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, URL } from 'node:url';
 import { build } from 'esbuild';
 import { bundleOptions } from '../scripts/bundle.mjs';
 import { median } from './processes.mjs';
@@ -53,7 +54,7 @@ export async function measureDependencyCost({ samples, nodeArgs = [] }) {
       const outfile = join(dir, `${rows.length}.cjs`);
       const result = await build({
         ...bundleOptions,
-        stdin: { contents: source, resolveDir: new URL('..', import.meta.url).pathname },
+        stdin: { contents: source, resolveDir: fileURLToPath(new URL('..', import.meta.url)) },
         outfile,
         minify: true,
         metafile: true,

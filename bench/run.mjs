@@ -8,13 +8,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { fileURLToPath, URL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { measureDependencyCost } from './dependency-cost.mjs';
 import { cpuSeconds, freePort, get, median, memory, pinned, pinning, startService, CORES } from './processes.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = fileURLToPath(new URL('..', import.meta.url));
 const { values: options } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
@@ -228,7 +229,7 @@ async function consumer() {
     }
     if (sections.has('cadence')) {
       const [command, args] = pinned(1, process.execPath, [
-        `${root}bench/cadence.cjs`,
+        `${root}bench/cadence.mjs`,
         JSON.stringify({ url: producerUrl, intervalMs: 20, ticks: plan.ticks }),
       ]);
       out.cadence = { intervalMs: 20, ...JSON.parse(execFileSync(command, args, { encoding: 'utf8' })) };

@@ -2,13 +2,13 @@
 // consumer/src/fixed-rate-schedule.ts) running the consumer's own fetchNumber with an axios client set up
 // as consumer/src/main.ts does (new connection per poll) against a local producer, versus the naive
 // `await request; await sleep(interval)` loop, same request, same interval. Prints one JSON line.
-// Usage: node bench/cadence.cjs '{"url":"http://127.0.0.1:5000/number","intervalMs":20,"ticks":200}'
-const { Agent } = require('node:http');
-const { performance } = require('node:perf_hooks');
-const { setTimeout: sleep } = require('node:timers/promises');
-const axios = require('axios');
-const { startFixedRateSchedule } = require('../consumer/dist/fixed-rate-schedule.js');
-const { fetchNumber } = require('../consumer/dist/fetch-number.js');
+// Usage: node bench/cadence.mjs '{"url":"http://127.0.0.1:5000/number","intervalMs":20,"ticks":200}'
+import { Agent } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import axios from 'axios';
+import { fetchNumber } from '../consumer/dist/fetch-number.js';
+import { startFixedRateSchedule } from '../consumer/dist/fixed-rate-schedule.js';
 
 const { url, intervalMs, ticks } = JSON.parse(process.argv[2]);
 const http = axios.create({ httpAgent: new Agent({ keepAlive: false }), proxy: false });
@@ -74,12 +74,7 @@ async function naive() {
   return summarise(starts, requestMs);
 }
 
-(async () => {
-  await poll(); // the first request pays for lazy compilation in both variants alike
-  const schedule = await fixedRate();
-  const loop = await naive();
-  process.stdout.write(`${JSON.stringify({ schedule, naive: loop })}\n`);
-})().catch((error) => {
-  process.stderr.write(`${error.stack}\n`);
-  process.exit(1);
-});
+await poll(); // the first request pays for lazy compilation in both variants alike
+const schedule = await fixedRate();
+const loop = await naive();
+process.stdout.write(`${JSON.stringify({ schedule, naive: loop })}\n`);
