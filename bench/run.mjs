@@ -4,7 +4,8 @@
 // Traffic goes to 127.0.0.1 only; every loop is bounded in time and count.
 //
 // Options: --quick; --json FILE (raw results); --node-flags "…" (V8/Node flags for the services only,
-// e.g. "--max-semi-space-size=1"); --only cold,capacity,consumer,cadence,deps,images.
+// e.g. "--max-semi-space-size=1"); --only cold,capacity,consumer,cadence,deps,images; --rounds N and
+// --seconds S (per load run); --producer FILE / --consumer FILE (bench another bundle, e.g. an old build).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -22,6 +23,10 @@ const { values: options } = parseArgs({
     json: { type: 'string' },
     'node-flags': { type: 'string', default: '' },
     only: { type: 'string', default: 'cold,capacity,consumer,cadence,deps,images' },
+    rounds: { type: 'string' },
+    seconds: { type: 'string' },
+    producer: { type: 'string' },
+    consumer: { type: 'string' },
   },
 });
 const quick = options.quick;
@@ -50,8 +55,11 @@ const plan = quick
       depSamples: 5,
     };
 
-const PRODUCER = `${root}producer/dist/producer.cjs`;
-const CONSUMER = `${root}consumer/dist/consumer.cjs`;
+if (options.rounds) plan.rounds = plan.coldStarts = Number(options.rounds);
+if (options.seconds) plan.loadSeconds = Number(options.seconds);
+
+const PRODUCER = options.producer ?? `${root}producer/dist/producer.cjs`;
+const CONSUMER = options.consumer ?? `${root}consumer/dist/consumer.cjs`;
 for (const file of [PRODUCER, CONSUMER, `${root}consumer/dist/fixed-rate-schedule.js`]) {
   if (!existsSync(file)) {
     process.stderr.write(`${file} is missing: run \`npm run build\` first.\n`);
