@@ -1,6 +1,6 @@
 // Bundles each service into one CommonJS file (dist/<service>.cjs) with its dependencies: that one
 // file is all a container image ships, and Node starts it faster than a tree of modules.
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL, URL } from 'node:url';
 import { build } from 'esbuild';
 
 /** Shared with bench/dependency-cost.mjs, which bundles each dependency alone the same way. */
@@ -9,7 +9,7 @@ export const bundleOptions = {
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  minifySyntax: true,
+  minify: true,
   legalComments: 'none',
   logLevel: 'warning',
 };
@@ -18,6 +18,9 @@ export async function bundleServices() {
   for (const service of ['producer', 'consumer']) {
     await build({
       ...bundleOptions,
+      // The TypeScript sources, not shared/dist: tsc's CommonJS output hides which exports are used, so
+      // esbuild would keep all of zod (1 MB with its locales) instead of the parts the services call.
+      alias: { '@fogpair/shared': fileURLToPath(new URL('../shared/src/index.ts', import.meta.url)) },
       entryPoints: [`${service}/src/main.ts`],
       outfile: `${service}/dist/${service}.cjs`,
       sourcemap: 'linked',
