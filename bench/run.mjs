@@ -263,6 +263,7 @@ function imageSizes() {
     const froms = existsSync(dockerfile)
       ? [...readFileSync(dockerfile, 'utf8').matchAll(/^FROM\s+(?:--\S+\s+)*(\S+)/gim)].map((match) => match[1])
       : [];
+    // The final stage's FROM is the base the image adds to; without the Dockerfile it is unknown.
     const base = froms.at(-1);
     images[service] = {
       image: `fogpair-${service}`,
@@ -444,12 +445,14 @@ function printTable(r) {
     else {
       for (const [service, i] of Object.entries(r.images)) {
         const added = i.size - i.baseSize;
+        const missing =
+          i.size === undefined ? `${service} not built` : i.base ? `${i.base} not pulled` : `no Dockerfile-${service}`;
         row(
-          `${i.image} (base ${i.base ?? '?'})`,
+          `${i.image} (base ${i.base ?? 'unknown'})`,
           num(i.size, 1),
           num(i.baseSize, 1),
           Number.isFinite(added) ? `+${num(added, 1)} MB` : '–',
-          Number.isFinite(added) ? (added <= 5 ? '≤ +5 MB ✓' : '≤ +5 MB ✗') : `${service}: not built`,
+          Number.isFinite(added) ? (added <= 5 ? '≤ +5 MB ✓' : '≤ +5 MB ✗') : missing,
         );
       }
     }
