@@ -260,9 +260,11 @@ function imageSizes() {
   const images = {};
   for (const service of ['producer', 'consumer']) {
     const dockerfile = `${root}Dockerfile-${service}`;
-    const froms = existsSync(dockerfile)
-      ? [...readFileSync(dockerfile, 'utf8').matchAll(/^FROM\s+(?:--\S+\s+)*(\S+)/gim)].map((match) => match[1])
-      : [];
+    const text = existsSync(dockerfile) ? readFileSync(dockerfile, 'utf8') : '';
+    const args = Object.fromEntries([...text.matchAll(/^ARG\s+(\w+)=(\S+)/gim)].map((match) => [match[1], match[2]]));
+    const froms = [...text.matchAll(/^FROM\s+(?:--\S+\s+)*(\S+)/gim)].map((match) =>
+      match[1].replace(/\$\{?(\w+)\}?/g, (_, name) => args[name] ?? ''),
+    );
     // The final stage's FROM is the base the image adds to; without the Dockerfile it is unknown.
     const base = froms.at(-1);
     images[service] = {
