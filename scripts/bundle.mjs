@@ -14,5 +14,8 @@ for (const service of ['producer', 'consumer']) {
     sourcemap: 'linked',
     legalComments: 'none',
     logLevel: 'warning',
+    // From the TypeScript sources, not shared/dist: the bundle does not depend on a prior `tsc -b`
+    // (a container build runs esbuild alone).
+    alias: { '@fogpair/shared': './shared/src/index.ts' },
   });
 }
