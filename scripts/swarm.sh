@@ -64,7 +64,10 @@ push_per_platform() {
   native="$(docker version --format '{{.Server.Os}}/{{.Server.Arch}}')"
   flags="$(manifest_flags)"
   # Build the native platform last, so that the plain local tags end up matching this machine.
-  mapfile -t platforms < <(printf '%s\n' "${platforms[@]}" | grep -vx "$native"; printf '%s\n' "${platforms[@]}" | grep -x "$native" || true)
+  mapfile -t platforms < <(
+    printf '%s\n' "${platforms[@]}" | grep -vx "$native" || true
+    printf '%s\n' "${platforms[@]}" | grep -x "$native" || true
+  )
   for platform in "${platforms[@]}"; do
     arch="${platform#*/}"
     arch="${arch//\//-}"

@@ -10,7 +10,8 @@
 #   3. a producer task killed (SIGKILL), then a whole node stopped: at most one failed poll each,
 #      Swarm reschedules, the stack converges again
 #   4. a rolling update to a new TAG with zero failed polls, then a rollback
-#   5. the arm64 images run as swarm tasks (qemu emulation, --resolve-image never)
+#   5. the arm64 images run as swarm tasks (qemu emulation, --resolve-image never, and
+#      test/swarm/swarm-stack.qemu.yml: higher memory limits, as the emulator's memory is charged too)
 #   6. docker stack rm leaves no service, network or container on any node
 # Exit: 0 all passed, 1 a check failed, 77 NOT RUN (no root, no lab, no docker).
 # Needs root. Cleans up always: the stack, the swarm if this run started it, the image tags it made.
@@ -176,7 +177,7 @@ stack_gone_everywhere() {
 deploy() { # deploy TAG [docker stack deploy options...]
   local tag=$1
   shift
-  TAG="$tag" mgr stack deploy "${STACK_FILES[@]}" "$@" "$STACK" >/dev/null
+  TAG="$tag" mgr stack deploy --detach=true "${STACK_FILES[@]}" "$@" "$STACK" >/dev/null
 }
 
 # ---------------------------------------------------------------- lab: base images, registry, swarm
@@ -270,11 +271,12 @@ say "killing producer container ${victim_container:0:12} on $victim_node (SIGKIL
 on_node "$victim_node" kill "$victim_container" >/dev/null
 replaced() { converged && ! tasks_of producer | jq -e --arg c "$victim_container" 'select(.container == $c)' >/dev/null; }
 if wait_for 90 "the killed producer replaced" replaced; then
-  timing "producer killed → replacement running and healthy" "$((SECONDS - t0)) s"
+  took=$((SECONDS - t0))
+  timing "producer killed → replacement running and healthy" "$took s"
   settle
   lost="$(failed_since "$before")"
   if [ "$lost" -le 1 ]; then
-    pass "3a. producer task killed: replaced in $((SECONDS - t0)) s, $(received_since "$before") numbers received meanwhile, $lost failed poll(s)"
+    pass "3a. producer task killed: replaced in $took s, $(received_since "$before") numbers received meanwhile, $lost failed poll(s)"
   else
     fail "3a. producer task killed: $lost failed polls (at most 1 allowed): $(failed_lines_since "${before##* }" | tr '\n' '|')"
   fi
@@ -296,11 +298,12 @@ else
   rescheduled() { converged && ! tasks_of producer | jq -r .node | grep -qx "$drill_node"; }
   wait_for 60 "$drill_node Down" node_down && timing "node stopped → manager marks it Down" "$((SECONDS - t0)) s"
   if wait_for 120 "the producer rescheduled off $drill_node" rescheduled; then
-    timing "node stopped → producer rescheduled, running and healthy" "$((SECONDS - t0)) s"
+    took=$((SECONDS - t0))
+    timing "node stopped → producer rescheduled, running and healthy" "$took s"
     settle
     lost="$(failed_since "$before")"
     if [ "$lost" -le 1 ]; then
-      pass "3b. node $drill_node stopped: producer rescheduled to $(tasks_of producer | jq -r .node | sort | tr '\n' ' ')in $((SECONDS - t0)) s, $(received_since "$before") numbers received meanwhile, $lost failed poll(s)"
+      pass "3b. node $drill_node stopped: producer rescheduled to $(tasks_of producer | jq -r .node | sort | tr '\n' ' ')in $took s, $(received_since "$before") numbers received meanwhile, $lost failed poll(s)"
     else
       fail "3b. node $drill_node stopped: $lost failed polls (at most 1 allowed): $(failed_lines_since "${before##* }" | tr '\n' '|')"
     fi
@@ -319,11 +322,12 @@ t0=$SECONDS
 say "rolling update: TAG=$T2 docker stack deploy …"
 deploy "$T2"
 if wait_for 240 "every task on $T2" converged "$T2"; then
-  timing "rolling update $T1 → $T2 (2 producers start-first, 1 consumer)" "$((SECONDS - t0)) s"
+  took=$((SECONDS - t0))
+  timing "rolling update $T1 → $T2 (2 producers start-first, 1 consumer)" "$took s"
   settle
   lost="$(failed_since "$before")"
   if [ "$lost" = 0 ]; then
-    pass "4. rolling update to $T2 in $((SECONDS - t0)) s: $(received_since "$before") numbers received, 0 failed polls"
+    pass "4. rolling update to $T2 in $took s: $(received_since "$before") numbers received, 0 failed polls"
   else
     fail "4. rolling update to $T2: $lost failed polls (want 0): $(failed_lines_since "${before##* }" | tr '\n' '|')"
   fi
@@ -341,11 +345,12 @@ rolled_back() {
     [ "$(mgr service inspect --format '{{.UpdateStatus.State}}' "${STACK}_producer")" = rollback_completed ]
 }
 if wait_for 240 "rollback to $T1" rolled_back; then
-  timing "rollback $T2 → $T1" "$((SECONDS - t0)) s"
+  took=$((SECONDS - t0))
+  timing "rollback $T2 → $T1" "$took s"
   settle
   lost="$(failed_since "$before")"
   if [ "$lost" = 0 ]; then
-    pass "4. rollback to $T1 in $((SECONDS - t0)) s: rollback_completed, $(received_since "$before") numbers received, 0 failed polls"
+    pass "4. rollback to $T1 in $took s: rollback_completed, $(received_since "$before") numbers received, 0 failed polls"
   else
     fail "4. rollback to $T1: $lost failed polls (want 0): $(failed_lines_since "${before##* }" | tr '\n' '|')"
   fi
@@ -356,10 +361,12 @@ fi
 # ---------------------------------------------------------------- 5. arm64 images as swarm tasks
 before="$(mark)"
 t0=$SECONDS
-say "arm64: TAG=$T1-arm64 docker stack deploy --resolve-image never … (x86_64 nodes, qemu user emulation)"
+say "arm64: TAG=$T1-arm64 docker stack deploy -c … -c test/swarm/swarm-stack.qemu.yml --resolve-image never (qemu user emulation)"
+STACK_FILES+=(-c test/swarm/swarm-stack.qemu.yml)
 deploy "$T1-arm64" --resolve-image never
 if wait_for 300 "every task on the arm64 images" converged "$T1-arm64"; then
-  timing "rolling update to the arm64 images (emulated)" "$((SECONDS - t0)) s"
+  took=$((SECONDS - t0))
+  timing "rolling update to the arm64 images (emulated)" "$took s"
   settle
   arches=""
   while read -r t; do
@@ -370,7 +377,7 @@ if wait_for 300 "every task on the arm64 images" converged "$T1-arm64"; then
   arm_producers="$(tasks_of producer | jq -r '.container[0:12]')"
   from_arm="$(consumer_events | jq -r 'select(.message | startswith("Received number")) | .producer' | grep -cxF "$arm_producers")"
   if [ "$arches" = "arm64 arm64 arm64 " ] && [ "$from_arm" -ge 2 ]; then
-    pass "5. arm64 images as swarm tasks: process.arch = $arches on every task, $from_arm numbers served by arm64 producers, $(failed_since "$before") failed polls during the switch"
+    pass "5. arm64 images as swarm tasks in $took s: process.arch = $arches on every task, $from_arm numbers served by arm64 producers, $(failed_since "$before") failed polls during the switch"
   else
     fail "5. arm64 tasks: process.arch per task: '$arches', numbers from arm64 producers: $from_arm"
   fi
