@@ -21,7 +21,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 export REGISTRY="${REGISTRY:-127.0.0.1:5001}"
-export TAG="${TAG:-$(node -p 'require("./package.json").version')}"
+export TAG="${TAG:-$(sed -n 's/^  "version": "\(.*\)",$/\1/p' package.json)}"
 export GIT_REVISION="${GIT_REVISION:-$(git rev-parse HEAD 2>/dev/null || true)}"
 STACK="${STACK:-fogpair}"
 IMAGES=(fogpair-producer fogpair-consumer)

@@ -132,7 +132,8 @@ converged() {
   [ "$producers" = 2 ] && [ "$consumers" = 1 ] || return 1
   while read -r t; do
     [ "$(jq -r .state <<<"$t")" = running ] || return 1
-    [ -z "$want_tag" ] || jq -e --arg tag ":$want_tag@" '.image | contains($tag)' <<<"$t" >/dev/null || return 1
+    # image: name:tag@digest, or name:tag when deployed with --resolve-image never
+    [ -z "$want_tag" ] || jq -e --arg tag "$want_tag" '.image | sub("@.*"; "") | endswith(":" + $tag)' <<<"$t" >/dev/null || return 1
     node="$(jq -r .node <<<"$t")"
     container="$(jq -r .container <<<"$t")"
     health="$(on_node "$node" inspect --format '{{.State.Health.Status}}' "$container" 2>/dev/null)"
