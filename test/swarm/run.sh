@@ -30,7 +30,7 @@ T2="swarmtest-${RUN_ID}-2"
 NET_PREFIX="${LAB_NET_PREFIX:-10.213.0}"
 export REGISTRY="${NET_PREFIX}.1:${LAB_REGISTRY_PORT:-5001}"
 export NODE_ARCH=x86_64 LOG_LEVEL=debug LOG_FORMAT=json
-STACK_FILES=(-c swarm-stack.yml -c test/swarm/swarm-stack.lab.yml)
+OVERRIDES=(-c test/swarm/swarm-stack.lab.yml) # on top of swarm-stack.yml
 
 started=$SECONDS
 failed=0
@@ -175,10 +175,12 @@ stack_gone_everywhere() {
   done
 }
 
+# Through the npm scripts' own path: scripts/swarm.sh deploy = docker stack deploy -c swarm-stack.yml …
+swarm_sh() { DOCKER_HOST="unix:///run/lab/swarm/$MANAGER/docker.sock" STACK="$STACK" scripts/swarm.sh "$@"; }
 deploy() { # deploy TAG [docker stack deploy options...]
   local tag=$1
   shift
-  TAG="$tag" mgr stack deploy --detach=true "${STACK_FILES[@]}" "$@" "$STACK" >/dev/null
+  TAG="$tag" swarm_sh deploy --detach=true "${OVERRIDES[@]}" "$@" >/dev/null 2>>/tmp/test-swarm-deploy.log
 }
 
 # ---------------------------------------------------------------- lab: base images, registry, swarm
@@ -363,7 +365,7 @@ fi
 before="$(mark)"
 t0=$SECONDS
 say "arm64: TAG=$T1-arm64 docker stack deploy -c … -c test/swarm/swarm-stack.qemu.yml --resolve-image never (qemu user emulation)"
-STACK_FILES+=(-c test/swarm/swarm-stack.qemu.yml)
+OVERRIDES+=(-c test/swarm/swarm-stack.qemu.yml)
 deploy "$T1-arm64" --resolve-image never
 if wait_for 300 "every task on the arm64 images" converged "$T1-arm64"; then
   took=$((SECONDS - t0))
@@ -389,7 +391,7 @@ fi
 
 # ---------------------------------------------------------------- 6. stack rm leaves nothing
 t0=$SECONDS
-mgr stack rm "$STACK" >/dev/null
+swarm_sh rm >/dev/null
 if wait_for 90 "no service, network or container of $STACK on any node" stack_gone_everywhere; then
   timing "docker stack rm → nothing left on any node" "$((SECONDS - t0)) s"
   pass "6. docker stack rm: no service, network or container of $STACK left on $("$LAB/swarm" nodes | tr '\n' ' ')"
