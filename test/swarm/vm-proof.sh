@@ -59,12 +59,13 @@ if ! vm node ls >/dev/null 2>&1; then
 fi
 vm node ls --format '{{.Hostname}} {{.Status}}' | tr '\n' ' '
 echo
-vm node ls -q | xargs -r -n1 -I{} env DOCKER_HOST=tcp://10.215.0.11:2375 docker node inspect -f '{{.Description.Hostname}}={{.Description.Platform.Architecture}}' {} | tr '\n' ' '
+vm node ls -q | xargs -r -I{} env DOCKER_HOST=tcp://10.215.0.11:2375 docker node inspect -f '{{.Description.Hostname}}={{.Description.Platform.Architecture}}' {} | tr '\n' ' '
 echo
 
 tasks() { vm stack ps "$STACK" --filter desired-state=running --format '{{.Name}} {{.Node}} {{.CurrentState}}'; }
 all_running() { # N_PRODUCERS
-  [ "$(vm service ls --filter "label=com.docker.stack.namespace=$STACK" --format '{{.Replicas}}' | sort | tr '\n' ' ')" = "1/1 $1/$1 " ] &&
+  # Replicas reads "2/2 (max 1 per node)" for the producer
+  [ "$(vm service ls --filter "label=com.docker.stack.namespace=$STACK" --format '{{.Replicas}}' | cut -d' ' -f1 | sort | tr '\n' ' ')" = "$(printf '%s\n' 1/1 "$1/$1" | sort | tr '\n' ' ')" ] &&
     ! tasks | grep -qv ' Running '
 }
 consumer_events() { vm service logs --raw --no-trunc "${STACK}_consumer" 2>/dev/null | grep '^{' | jq -c 'select(.message != null)' 2>/dev/null; }
