@@ -153,8 +153,10 @@ consumer_events() {
   mgr service logs --raw --no-trunc "${STACK}_consumer" 2>/dev/null | grep '^{' | jq -c 'select(.message != null)' 2>/dev/null
 }
 count_received() { consumer_events | jq -r 'select(.message | startswith("Received number")) | .message' | wc -l; }
-count_failed() { consumer_events | jq -r 'select(.message | startswith("Poll failed")) | .message' | wc -l; }
-failed_lines_since() { consumer_events | jq -r 'select(.message | startswith("Poll failed")) | .message' | tail -n +"$(($1 + 1))"; }
+# Every failed poll logs one debug line "Poll failed: …" (the warn lines for people are de-duplicated).
+failed_polls() { consumer_events | jq -r 'select(.level == "debug" and (.message | startswith("Poll failed"))) | .message'; }
+count_failed() { failed_polls | wc -l; }
+failed_lines_since() { failed_polls | tail -n +"$(($1 + 1))"; }
 producers_seen() { consumer_events | jq -r 'select(.message | startswith("Received number")) | .producer' | sort -u; }
 
 # Polls seen since a mark: "<received> <failed>".
