@@ -82,10 +82,13 @@ cleanup() {
       "$LAB/swarm" down >/tmp/test-swarm-down.log 2>&1 || say "swarm down failed, see /tmp/test-swarm-down.log"
     fi
   fi
-  local tags
-  tags="$(docker images --format '{{.Repository}}:{{.Tag}}' | grep -E ":swarmtest-${RUN_ID}-" || true)"
-  # shellcheck disable=SC2086 # one tag a word
-  [ -n "$tags" ] && docker rmi $tags >/dev/null 2>&1
+  # The images this run built (their version label is this run's tag), with every tag they got (:latest too).
+  local tag ids
+  for tag in "$T1" "$T2"; do
+    ids="$(docker images -q --filter "label=org.opencontainers.image.version=$tag" | sort -u)"
+    # shellcheck disable=SC2086 # one id a word
+    [ -z "$ids" ] || docker rmi -f $ids >/dev/null 2>&1
+  done
   exit "$rc"
 }
 trap cleanup EXIT

@@ -36,7 +36,10 @@ addr() { case "$1" in vm*) echo "10.215.0.$((10 + ${1#vm}))" ;; arm*) echo "10.2
 cleanup() {
   vm stack rm "$STACK" >/dev/null 2>&1 || true
   [ "$we_booted" = 1 ] && [ "${VM_PROOF_KEEP:-0}" != 1 ] && "$LAB/vm-swarm" down >/dev/null 2>&1
-  docker images --format '{{.Repository}}:{{.Tag}}' | grep -E ":vmproof-${RUN_ID}-" | xargs -r docker rmi >/dev/null 2>&1
+  local tag
+  for tag in "$T1" "$T2"; do
+    docker images -q --filter "label=org.opencontainers.image.version=$tag" | sort -u | xargs -r docker rmi -f >/dev/null 2>&1
+  done
 }
 trap cleanup EXIT
 
