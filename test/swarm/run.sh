@@ -21,7 +21,6 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 LAB="${LAB:-$root/../shared/lab}"
-[ -x "$LAB/swarm" ] || LAB=/work/shared/lab
 EXIT_NOT_RUN=77
 STACK=fogpairswarmtest
 RUN_ID="$(date +%s)"
