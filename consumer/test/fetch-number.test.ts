@@ -34,7 +34,11 @@ afterEach(() => {
   nock.disableNetConnect();
   expect(pending).toEqual([]);
 });
-afterAll(() => nock.enableNetConnect());
+afterAll(() => {
+  nock.enableNetConnect();
+  // nock patches Node's http module, which jest shares between the test files of a worker.
+  nock.restore();
+});
 
 describe('fetchNumber, success', () => {
   it('returns the number, the instance that served it, and the latency', async () => {

@@ -6,6 +6,9 @@ import { createRetryingFetch, isTransient } from '../src/retrying-fetch';
 import type { FetchAttempt } from '../src/retrying-fetch';
 import { recordingLogger } from './support-logger';
 
+// nock patches Node's http module, which jest shares between the test files of a worker.
+afterAll(() => nock.restore());
+
 const refused: FetchResult = { ok: false, kind: 'refused', reason: 'connection refused by producer:5000', ms: 1 };
 const unavailable: FetchResult = {
   ok: false,
