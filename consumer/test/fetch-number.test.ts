@@ -84,7 +84,7 @@ describe('fetchNumber, network failures', () => {
     const result = failure(await fetchFrom());
     expect(result.kind).toBe('dns');
     expect(result.reason).toBe(
-      `cannot resolve host name "producer" (${code}: wrong service name, or not on the same network?)`,
+      `cannot resolve host name "producer" (${code}: is the producer running, and is the service name right?)`,
     );
   });
 
