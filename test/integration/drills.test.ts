@@ -10,7 +10,6 @@ import type { ServiceProcess } from './support/processes';
  * Fault drills: real processes over loopback, with fast intervals. Each drill prints what it
  * measured and adds it to artifacts/drills.json for the README.
  */
-jest.setTimeout(30_000);
 
 const INTERVAL_MS = 200;
 const RESET_MS = 5 * INTERVAL_MS; // the default: 5 intervals
