@@ -3,7 +3,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Server, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { freePort, rssBytes, sleep, startCountingProxy, startService } from './support/processes';
+import { rssBytes, sleep, startCountingProxy, startService } from './support/processes';
+import { freePort } from './support/services';
 import type { ServiceProcess } from './support/processes';
 
 /**
