@@ -68,7 +68,7 @@ export function createFailureReporter(logger: Logger, now: () => number = Date.n
     breakerOpened(failure, nextProbeInMs) {
       count(failure);
       logger.warn(
-        `Circuit breaker open after ${failedPolls} failed polls (${failure.reason}): ` +
+        `Circuit breaker open after ${pluralise(failedPolls, 'failed poll')} (${failure.reason}): ` +
           `no requests until the probe in ${formatSeconds(nextProbeInMs)}`,
         { kind: failure.kind, failedPolls, nextProbeInMs },
       );
@@ -88,7 +88,7 @@ export function createFailureReporter(logger: Logger, now: () => number = Date.n
     success() {
       if (missedPolls > 0) {
         const seconds = Math.round((now() - outageStartedAt) / 1000);
-        logger.info(`Producer is back after ${seconds} s (${missedPolls} polls missed)`, {
+        logger.info(`Producer is back after ${seconds} s (${pluralise(missedPolls, 'poll')} missed)`, {
           missedPolls,
           failedPolls,
           seconds,
@@ -99,6 +99,11 @@ export function createFailureReporter(logger: Logger, now: () => number = Date.n
       missedPolls = 0;
     },
   };
+}
+
+/** "1 failed poll", "2 failed polls". */
+function pluralise(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** "0.8 s" for short waits (fast drills), "15 s" for the usual ones. */

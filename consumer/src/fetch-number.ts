@@ -89,7 +89,7 @@ function classifyError(
       return {
         ok: false,
         kind: 'dns',
-        reason: `cannot resolve host name "${new URL(url).hostname}" (${code}: wrong service name, or not on the same network?)`,
+        reason: `cannot resolve host name "${new URL(url).hostname}" (${code}: is the producer running, and is the service name right?)`,
       };
     case 'ECONNRESET':
     case 'EPIPE':

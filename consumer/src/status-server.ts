@@ -34,6 +34,14 @@ export function createStatusServer({ stats, isAlive, metrics, routes: moreRoutes
     }),
     ...moreRoutes,
   };
+  // Only the paths this server answers: a consumer without metrics does not suggest GET /metrics.
+  const suggestions = [
+    ...(Object.hasOwn(routes, '/') ? ['GET / (dashboard)'] : []),
+    'GET /stats',
+    ...(Object.hasOwn(routes, '/metrics') ? ['GET /metrics'] : []),
+    'GET /healthz',
+  ];
+  const tryThese = `${suggestions.slice(0, -1).join(', ')} or ${suggestions.at(-1) ?? ''}`;
 
   return createServer((request, response) => {
     // Plain string work: `new URL()` throws on targets like `//[`, and one such request would crash
@@ -42,15 +50,7 @@ export function createStatusServer({ stats, isAlive, metrics, routes: moreRoutes
     // Own keys only: "/constructor" is not a route.
     const handler = Object.hasOwn(routes, path) ? routes[path] : undefined;
     if (!handler) {
-      sendJson(
-        response,
-        404,
-        errorBody(
-          404,
-          'not_found',
-          `No such path: ${path}. Try GET / (dashboard), GET /stats, GET /metrics or GET /healthz`,
-        ),
-      );
+      sendJson(response, 404, errorBody(404, 'not_found', `No such path: ${path}. Try ${tryThese}`));
     } else if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('Allow', 'GET, HEAD');
       sendJson(

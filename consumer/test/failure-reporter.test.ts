@@ -81,7 +81,7 @@ describe('createFailureReporter', () => {
     expect(logger.messages()).toHaveLength(2);
   });
 
-  it('says when the producer is back, after how long and how many failed polls', () => {
+  it('says when the producer is back, after how long and how many polls were missed', () => {
     const { logger, poll } = setUp();
     for (let i = 0; i < 4; i++) poll(REFUSED);
     for (let i = 0; i < 3; i++) poll(TIMEOUT);
@@ -89,8 +89,8 @@ describe('createFailureReporter', () => {
     expect(logger.at('info')).toEqual([
       {
         level: 'info',
-        message: 'Producer is back after 21 s (7 failed polls)',
-        fields: { failedPolls: 7, seconds: 21 },
+        message: 'Producer is back after 21 s (7 polls missed)',
+        fields: { missedPolls: 7, failedPolls: 7, seconds: 21 },
       },
     ]);
   });
@@ -111,9 +111,9 @@ describe('createFailureReporter', () => {
     poll('ok');
     expect(logger.messages()).toEqual([
       `Poll failed: ${REFUSED.reason}`,
-      'Producer is back after 3 s (1 failed polls)',
+      'Producer is back after 3 s (1 poll missed)',
       `Poll failed: ${REFUSED.reason}`,
-      'Producer is back after 6 s (2 failed polls)',
+      'Producer is back after 6 s (2 polls missed)',
     ]);
   });
 });

@@ -34,7 +34,11 @@ afterEach(() => {
   nock.disableNetConnect();
   expect(pending).toEqual([]);
 });
-afterAll(() => nock.enableNetConnect());
+afterAll(() => {
+  nock.enableNetConnect();
+  // nock patches Node's http module, which jest shares between the test files of a worker.
+  nock.restore();
+});
 
 describe('fetchNumber, success', () => {
   it('returns the number, the instance that served it, and the latency', async () => {
@@ -80,7 +84,7 @@ describe('fetchNumber, network failures', () => {
     const result = failure(await fetchFrom());
     expect(result.kind).toBe('dns');
     expect(result.reason).toBe(
-      `cannot resolve host name "producer" (${code}: wrong service name, or not on the same network?)`,
+      `cannot resolve host name "producer" (${code}: is the producer running, and is the service name right?)`,
     );
   });
 

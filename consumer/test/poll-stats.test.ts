@@ -8,6 +8,8 @@ describe('PollStats', () => {
       failures: 0,
       failuresByKind: {},
       skippedTicks: 0,
+      breakerRejections: 0,
+      breaker: { state: 'closed', opens: 0 },
       lastNumber: null,
       lastSuccessAt: null,
       numbers: { count: 0, min: null, max: null, mean: null },
@@ -25,6 +27,25 @@ describe('PollStats', () => {
     const snapshot = stats.snapshot();
     expect(snapshot).toMatchObject({ polls: 4, successes: 1, failures: 3, skippedTicks: 1 });
     expect(snapshot.failuresByKind).toEqual({ refused: 2, timeout: 1 });
+  });
+
+  it('counts polls the breaker held back apart from sent polls, and how often it opened', () => {
+    const stats = new PollStats();
+    stats.recordFailure('timeout');
+    stats.recordBreakerState('open');
+    stats.recordBreakerRejection();
+    stats.recordBreakerRejection();
+    stats.recordBreakerState('half_open');
+    stats.recordBreakerState('open'); // the probe failed: the same outage, but it opened again
+    stats.recordBreakerState('open');
+    expect(stats.snapshot()).toMatchObject({
+      polls: 1,
+      failures: 1,
+      breakerRejections: 2,
+      breaker: { state: 'open', opens: 2 },
+    });
+    stats.recordBreakerState('closed');
+    expect(stats.snapshot().breaker).toEqual({ state: 'closed', opens: 2 });
   });
 
   it('keeps min, max and mean (to two decimals) of the numbers received, and the last one', () => {

@@ -4,7 +4,10 @@ import { fetchNumber } from '../src/fetch-number';
 import type { FetchResult } from '../src/fetch-number';
 import { createRetryingFetch, isTransient } from '../src/retrying-fetch';
 import type { FetchAttempt } from '../src/retrying-fetch';
-import { recordingLogger } from './support-logger';
+import { CaptureLogger } from '../../shared/test/support/capture-logger';
+
+// nock patches Node's http module, which jest shares between the test files of a worker.
+afterAll(() => nock.restore());
 
 const refused: FetchResult = { ok: false, kind: 'refused', reason: 'connection refused by producer:5000', ms: 1 };
 const unavailable: FetchResult = {
@@ -38,7 +41,7 @@ function scripted(...results: FetchResult[]) {
 }
 
 function retrying(attempt: FetchAttempt, overrides: Partial<Parameters<typeof createRetryingFetch>[0]> = {}) {
-  const logger = recordingLogger();
+  const logger = new CaptureLogger();
   const delays: number[] = [];
   const fetch = createRetryingFetch({
     attempt,
@@ -81,7 +84,7 @@ describe('createRetryingFetch', () => {
     const result = await fetch(budget(1000));
     expect(result).toMatchObject({ ok: false, kind: 'http_error', status: 503, attempts: 3 });
     expect(timeouts).toHaveLength(3);
-    expect(logger.at('debug')).toEqual([
+    expect(logger.messages('debug')).toEqual([
       expect.stringMatching(/^Retrying in \d+ ms \(attempt 2 of 3\): producer answered HTTP 503$/),
       expect.stringMatching(/^Retrying in \d+ ms \(attempt 3 of 3\): producer answered HTTP 503$/),
     ]);

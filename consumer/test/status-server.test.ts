@@ -55,6 +55,20 @@ describe('status server', () => {
     });
   });
 
+  it('names the metrics and dashboard paths in the 404 when it serves them', async () => {
+    const stats = new PollStats();
+    const server = createStatusServer({
+      stats: () => stats.snapshot(),
+      isAlive: () => true,
+      metrics: { metrics: () => Promise.resolve(''), contentType: 'text/plain' },
+      routes: { '/': (_request, response) => response.end() },
+    });
+    const response = await request(server).get('/nope').expect(404);
+    expect(ErrorBodySchema.parse(response.body).error.message).toBe(
+      'No such path: /nope. Try GET / (dashboard), GET /stats, GET /metrics or GET /healthz',
+    );
+  });
+
   it.each(['post', 'put', 'delete', 'patch'] as const)('answers %s /stats with 405 and Allow', async (method) => {
     const { server } = setUp();
     const response = await request(server)[method]('/stats').expect(405);

@@ -1,3 +1,4 @@
+import type { RequestListener, ServerResponse } from 'node:http';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { NUMBER_MAX, NUMBER_MIN, SERVED_BY_HEADER, errorBody } from '@fogpair/shared';
@@ -17,7 +18,8 @@ export interface ProducerAppOptions {
   metrics?: ProducerMetrics | undefined;
 }
 
-export function createApp({ random, logger, instance, isReady, metrics }: ProducerAppOptions): express.Express {
+/** The producer as a request listener, for `http.createServer` and supertest. */
+export function createApp({ random, logger, instance, isReady, metrics }: ProducerAppOptions): RequestListener {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -79,7 +81,21 @@ export function createApp({ random, logger, instance, isReady, metrics }: Produc
     sendError(response, 500, 'internal_error', 'Internal error');
   });
 
-  return app;
+  // Express skips every middleware when it cannot parse the URL (`GET http://[bad`) and would send
+  // its own HTML page; this fallback, instead of Express's, keeps every answer in the JSON shape.
+  return (request, response) => {
+    // The casts hold: Express makes both its own before it routes, and its typings only lack the
+    // three-argument call.
+    app(request as Request, response as Response, () => {
+      if (response.headersSent) {
+        response.destroy();
+        return;
+      }
+      response.setHeader('X-Content-Type-Options', 'nosniff');
+      response.setHeader(SERVED_BY_HEADER, instance);
+      sendError(response, 400, 'bad_request', `Malformed request: cannot parse the URL ${JSON.stringify(request.url)}`);
+    });
+  };
 }
 
 const ALLOWED_METHODS = 'GET, HEAD, OPTIONS';
@@ -98,11 +114,15 @@ function route(app: express.Express, path: string, handler: (request: Request, r
     });
 }
 
-function sendError(response: Response, status: number, code: string, message: string): void {
-  response
-    .status(status)
-    .set('Cache-Control', 'no-store')
-    .json(errorBody(status, code, message));
+/** Plain node:http, so that it also serves the fallback, which Express has not prepared. */
+function sendError(response: ServerResponse, status: number, code: string, message: string): void {
+  const body = JSON.stringify(errorBody(status, code, message));
+  response.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+  });
+  response.end(body);
 }
 
 function logRequest(logger: Logger, request: Request, response: Response): void {

@@ -1,5 +1,7 @@
+import { createServer } from 'node:http';
+import { connect } from 'node:net';
 import request from 'supertest';
-import { ErrorBodySchema, ProducerAnswerSchema, SERVED_BY_HEADER } from '@fogpair/shared';
+import { ErrorBodySchema, ProducerAnswerSchema, SERVED_BY_HEADER, listen } from '@fogpair/shared';
 import type { LogLevel } from '@fogpair/shared';
 import { CaptureLogger } from '../../shared/test/support/capture-logger';
 import { createApp } from '../src/app';
@@ -162,4 +164,36 @@ describe('errors', () => {
       expect(logger.at('error')).toEqual([]);
     },
   );
+});
+
+describe('a request target Express cannot parse', () => {
+  // Express skips all of its middleware for such a request, so supertest cannot reach this path:
+  // it only happens over a raw socket.
+  it('is answered with 400 in the JSON error shape, not an HTML page', async () => {
+    const { app, logger } = setUp();
+    const server = createServer(app);
+    const { port } = await listen(server, 0, '127.0.0.1');
+    try {
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1');
+        let answer = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (answer += chunk));
+        socket.on('end', () => resolve(answer));
+        socket.on('error', reject);
+        socket.write('GET http://[bad HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      });
+      const [head = '', body = ''] = raw.split('\r\n\r\n');
+      expect(head).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect(head).toMatch(/\r\ncontent-type: application\/json; charset=utf-8\r\n/i);
+      expect(head).toMatch(new RegExp(`\\r\\n${SERVED_BY_HEADER}: producer-4f1c\\r\\n`, 'i'));
+      expect(ErrorBodySchema.parse(JSON.parse(body))).toEqual({
+        error: { status: 400, code: 'bad_request', message: 'Malformed request: cannot parse the URL "http://[bad"' },
+      });
+      expect(logger.at('error')).toEqual([]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });

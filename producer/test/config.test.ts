@@ -55,10 +55,10 @@ describe('parseProducerConfig', () => {
     ['LOG_LEVEL', 'verbose', 'must be one of error, warn, info, debug'],
     ['LOG_LEVEL', 'warning', 'must be one of error, warn, info, debug'],
     ['LOG_FORMAT', 'text', 'must be one of pretty, json'],
-    ['SHUTDOWN_TIMEOUT_MS', '5s', 'must be a whole number of milliseconds between 100 and 60000'],
-    ['SHUTDOWN_TIMEOUT_MS', '99', 'must be a whole number of milliseconds between 100 and 60000'],
-    ['SHUTDOWN_TIMEOUT_MS', '60001', 'must be a whole number of milliseconds between 100 and 60000'],
-    ['SHUTDOWN_TIMEOUT_MS', '2.5', 'must be a whole number of milliseconds between 100 and 60000'],
+    ['SHUTDOWN_TIMEOUT_MS', '5s', 'must be a whole number of milliseconds >= 100'],
+    ['SHUTDOWN_TIMEOUT_MS', '99', 'must be a whole number of milliseconds >= 100'],
+    ['SHUTDOWN_TIMEOUT_MS', '60001', 'must be at most 60000 milliseconds'],
+    ['SHUTDOWN_TIMEOUT_MS', '2.5', 'must be a whole number of milliseconds >= 100'],
   ])('rejects %s=%j with a line naming it, the value and what was expected', (variable, value, expected) => {
     expect(problemLines(() => parseProducerConfig({ [variable]: value }))).toEqual([
       `Invalid configuration: ${variable} ${expected} (got ${JSON.stringify(value)})`,

@@ -30,12 +30,26 @@ describe('envVar.integer', () => {
     expect(parseEnv(schema, { POLL_INTERVAL_MS: ' 2500\n' }).POLL_INTERVAL_MS).toBe(2500);
   });
 
-  it('states both bounds when there is a maximum', () => {
-    const bounded = z.object({ N: envVar.integer(5, { min: 1, max: 10 }) });
-    expect(problemLines(() => parseEnv(bounded, { N: '11' }))).toEqual([
-      'Invalid configuration: N must be a whole number between 1 and 10 (got "11")',
+  it('says what the maximum is, on its own line, when a value is above it', () => {
+    const bounded = z.object({
+      N: envVar.integer(5, { min: 1, max: 10 }),
+      TIMEOUT_MS: envVar.integer(5, { min: 1, max: 60_000, unit: 'milliseconds' }),
+    });
+    expect(problemLines(() => parseEnv(bounded, { N: '11', TIMEOUT_MS: '60001' }))).toEqual([
+      'Invalid configuration: N must be at most 10 (got "11")',
+      'Invalid configuration: TIMEOUT_MS must be at most 60000 milliseconds (got "60001")',
+    ]);
+    expect(problemLines(() => parseEnv(bounded, { N: '0' }))).toEqual([
+      'Invalid configuration: N must be a whole number >= 1 (got "0")',
     ]);
     expect(parseEnv(bounded, { N: '10' }).N).toBe(10);
+  });
+
+  it('leaves an unset variable undefined when the fallback is undefined, for the service to derive', () => {
+    const derived = z.object({ N: envVar.integer(undefined, { min: 1 }) });
+    expect(parseEnv(derived, {}).N).toBeUndefined();
+    expect(parseEnv(derived, { N: ' ' }).N).toBeUndefined();
+    expect(parseEnv(derived, { N: '7' }).N).toBe(7);
   });
 
   it.each([undefined, '', '   '])('uses the default when the value is %j', (raw) => {

@@ -3,14 +3,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Server, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { freePort, rssBytes, sleep, startCountingProxy, startService } from './support/processes';
+import { rssBytes, sleep, startCountingProxy, startService } from './support/processes';
+import { freePort } from './support/services';
 import type { ServiceProcess } from './support/processes';
 
 /**
  * Fault drills: real processes over loopback, with fast intervals. Each drill prints what it
  * measured and adds it to artifacts/drills.json for the README.
  */
-jest.setTimeout(30_000);
 
 const INTERVAL_MS = 200;
 const RESET_MS = 5 * INTERVAL_MS; // the default: 5 intervals

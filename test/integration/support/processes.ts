@@ -3,9 +3,8 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer as createNetServer, connect } from 'node:net';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
-import { join } from 'node:path';
-
-const ROOT = join(__dirname, '..', '..', '..');
+import { entryPath } from './services';
+import type { ServiceName } from './services';
 
 export interface LogLine {
   /** performance.now() in the test process when the line arrived. */
@@ -28,8 +27,8 @@ export interface ServiceProcess {
   exited(): boolean;
 }
 
-export function startService(service: 'producer' | 'consumer', env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, [join(ROOT, service, 'dist', 'main.js')], {
+export function startService(service: ServiceName, env: Record<string, string>): ServiceProcess {
+  const child = spawn(process.execPath, [entryPath(service)], {
     env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -110,15 +109,6 @@ export function startService(service: 'producer' | 'consumer', env: Record<strin
     },
     exited: () => exitCode !== undefined,
   };
-}
-
-/** A port that was free a moment ago, for a service that must come back on the same one. */
-export async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Resident memory of a process in bytes (Linux). */
