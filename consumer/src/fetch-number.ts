@@ -94,15 +94,22 @@ function classifyError(
     case 'ECONNRESET':
     case 'EPIPE':
     case 'ECONNABORTED':
-      return { ok: false, kind: 'reset', reason: `connection to ${host} was reset (${code})` };
+      return reset(host);
     case 'ERR_BAD_RESPONSE':
     case 'ERR_FR_MAX_BODY_LENGTH_EXCEEDED':
       if (isTooLarge(error)) {
         return { ok: false, kind: 'too_large', reason: `answer is larger than ${MAX_ANSWER_BYTES} bytes, dropped` };
       }
+      // A connection cut mid-body surfaces as ECONNRESET or as axios' "stream has been aborted",
+      // depending on timing: one cause, one line.
+      if (error instanceof Error && /aborted/i.test(error.message)) return reset(host);
   }
   const message = error instanceof Error ? error.message : String(error);
   return { ok: false, kind: 'network', reason: `request to ${host} failed: ${code ? `${code}: ` : ''}${message}` };
+}
+
+function reset(host: string): { ok: false; kind: FailureKind; reason: string } {
+  return { ok: false, kind: 'reset', reason: `connection to ${host} was reset before the answer was complete` };
 }
 
 function codeOf(error: AxiosError): string | undefined {

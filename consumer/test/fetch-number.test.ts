@@ -94,7 +94,7 @@ describe('fetchNumber, network failures', () => {
       .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
     expect(failure(await fetchFrom())).toMatchObject({
       kind: 'reset',
-      reason: 'connection to producer:5000 was reset (ECONNRESET)',
+      reason: 'connection to producer:5000 was reset before the answer was complete',
     });
   });
 
