@@ -4,7 +4,9 @@
 // Traffic goes to 127.0.0.1 only; every loop is bounded in time and count.
 //
 // Options: --quick; --json FILE (raw results); --node-flags "…" (V8/Node flags for the services only,
-// e.g. "--max-semi-space-size=1"); --only cold,capacity,consumer,cadence,deps,images; --rounds N and
+// e.g. "--max-semi-space-size=1"), or --producer-flags / --consumer-flags for one of them (`--images` =
+// the flags the Dockerfiles' CMDs use); --image-tag TAG (images fogpair-<service>:TAG, default latest);
+// --only cold,capacity,consumer,cadence,deps,images; --rounds N and
 // --seconds S (per load run); --producer FILE / --consumer FILE (bench another bundle, e.g. an old build).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -22,6 +24,10 @@ const { values: options } = parseArgs({
     quick: { type: 'boolean', default: false },
     json: { type: 'string' },
     'node-flags': { type: 'string', default: '' },
+    'producer-flags': { type: 'string' },
+    'consumer-flags': { type: 'string' },
+    images: { type: 'boolean', default: false },
+    'image-tag': { type: 'string', default: 'latest' },
     only: { type: 'string', default: 'cold,capacity,consumer,cadence,deps,images' },
     rounds: { type: 'string' },
     seconds: { type: 'string' },
@@ -30,7 +36,17 @@ const { values: options } = parseArgs({
   },
 });
 const quick = options.quick;
-const serviceFlags = options['node-flags'].split(/\s+/).filter(Boolean);
+const flagsOf = (text) => text.split(/\s+/).filter(Boolean);
+/** The flags in a Dockerfile's `CMD ["node", …, "<service>.cjs"]`, so the bench can run what the image runs. */
+const imageFlags = (service) => {
+  const file = `${fileURLToPath(new URL('..', import.meta.url))}Dockerfile-${service}`;
+  const cmd = existsSync(file) ? /^CMD\s+(\[.*\])/m.exec(readFileSync(file, 'utf8')) : null;
+  return cmd ? JSON.parse(cmd[1]).filter((arg) => arg.startsWith('--')) : [];
+};
+const serviceFlags = {
+  producer: options.images ? imageFlags('producer') : flagsOf(options['producer-flags'] ?? options['node-flags']),
+  consumer: options.images ? imageFlags('consumer') : flagsOf(options['consumer-flags'] ?? options['node-flags']),
+};
 const sections = new Set(options.only.split(','));
 
 const plan = quick
@@ -71,7 +87,7 @@ const BARE_SOURCE = readFileSync(new URL('bare-server.cjs', import.meta.url), 'u
 /** The two servers every comparison runs: the shipped producer and the bare node:http baseline. */
 const targets = {
   producer: (port) => ({
-    args: [...serviceFlags, PRODUCER],
+    args: [...serviceFlags.producer, PRODUCER],
     env: { PORT: String(port), HOST: '127.0.0.1' },
     port,
   }),
@@ -86,7 +102,10 @@ const results = {
     memoryGb: Math.round(totalmem() / 2 ** 30),
     pinning,
     mode: quick ? 'quick' : 'full',
-    serviceFlags: serviceFlags.join(' '),
+    serviceFlags: Object.entries(serviceFlags)
+      .filter(([, flags]) => flags.length > 0)
+      .map(([service, flags]) => `${service} ${flags.join(' ')}`)
+      .join(', '),
     date: new Date().toISOString(),
   },
 };
@@ -210,7 +229,7 @@ async function consumer() {
       const bare = await startService(targets.bare(await freePort()));
       const statusPort = await freePort();
       const service = await startService({
-        args: [...serviceFlags, CONSUMER],
+        args: [...serviceFlags.consumer, CONSUMER],
         env: {
           PRODUCER_URL: producerUrl,
           POLL_INTERVAL_MS: '100',
@@ -268,8 +287,8 @@ function imageSizes() {
     // The final stage's FROM is the base the image adds to; without the Dockerfile it is unknown.
     const base = froms.at(-1);
     images[service] = {
-      image: `fogpair-${service}`,
-      size: size(`fogpair-${service}`),
+      image: `fogpair-${service}:${options['image-tag']}`,
+      size: size(`fogpair-${service}:${options['image-tag']}`),
       base,
       baseSize: base && size(base),
     };

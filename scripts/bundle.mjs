@@ -1,5 +1,6 @@
 // Bundles each service into one CommonJS file (dist/<service>.cjs) with its dependencies: that one
 // file is all a container image ships, and Node starts it faster than a tree of modules.
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL, URL } from 'node:url';
 import { build } from 'esbuild';
 
@@ -16,6 +17,107 @@ export const bundleOptions = {
   logLevel: 'warning',
 };
 
+/** A function that throws, naming what is missing: a stub fails loudly if it is ever reached. */
+const missing = (what) =>
+  `function () { throw new Error(${JSON.stringify(`${what} is left out of this bundle (scripts/bundle.mjs)`)}); }`;
+
+/**
+ * Modules the dependencies import when they are loaded but the services never use, replaced by stubs
+ * (CommonJS source). Each one costs memory and start-up time at import (docs/performance.md).
+ * `importer` is matched against the importing file's path, so only that import is replaced.
+ */
+const UNUSED_MODULES = [
+  // Express exports express.json() & co.; the producer reads no request bodies. body-parser loads
+  // iconv-lite's code tables, raw-body and type-is on import.
+  {
+    path: /^body-parser$/,
+    importer: /node_modules\/express\//,
+    contents: `const parser = ${missing('body-parser (express.json, .raw, .text, .urlencoded)')};
+      module.exports = { json: parser, raw: parser, text: parser, urlencoded: parser };`,
+  },
+  // prom-client's Pushgateway (http, https, zlib) and cluster aggregation (cluster, child_process,
+  // dgram, dns): the services are scraped, one process each.
+  {
+    path: /^\.\/lib\/(pushgateway|cluster)$/,
+    importer: /node_modules\/prom-client\/index\.js$/,
+    contents: `module.exports = ${missing('prom-client Pushgateway and AggregatorRegistry')};`,
+  },
+  // axios probes fetch, Request and Response when it is imported, which makes Node load undici and
+  // web streams; the consumer uses the http adapter (`adapter: 'http'` in consumer/src/main.ts).
+  // `getFetch` returning nothing makes axios say "adapter fetch is not available in the build".
+  {
+    path: /^\.\/fetch\.js$/,
+    importer: /node_modules\/axios\/lib\/adapters\/adapters\.js$/,
+    contents: 'module.exports = { getFetch: () => undefined };',
+  },
+  // HTTP/2 is opt-in in axios (`httpVersion: 2`); the producer speaks HTTP/1.1.
+  {
+    path: /^http2$/,
+    importer: /node_modules\/axios\/lib\/(adapters\/http|helpers\/Http2Sessions)\.js$/,
+    contents: `module.exports = { connect: ${missing('HTTP/2 (axios httpVersion: 2)')} };`,
+  },
+  // follow-redirects (which loads node:assert and worker_threads) serves only requests with
+  // maxRedirects > 0; the consumer's polls set `maxRedirects: 0` (consumer/src/fetch-number.ts).
+  {
+    path: /^follow-redirects$/,
+    importer: /node_modules\/axios\/lib\/adapters\/http\.js$/,
+    contents: `const request = ${missing('follow-redirects (axios maxRedirects > 0)')};
+      module.exports = { http: { request }, https: { request } };`,
+  },
+  // Proxies are off (`proxy: false` in consumer/src/main.ts) and no request sends a multipart form.
+  {
+    path: /^https-proxy-agent$/,
+    importer: /node_modules\/axios\//,
+    contents: `module.exports = ${missing('https-proxy-agent (axios proxy)')};`,
+  },
+  {
+    path: /^form-data$/,
+    importer: /node_modules\/axios\//,
+    contents: `module.exports = ${missing('form-data (axios multipart bodies)')};`,
+  },
+];
+
+/**
+ * Lines in dependencies replaced when they are bundled; the build fails if one is no longer found, so
+ * that an upgrade cannot silently undo a replacement.
+ */
+const SOURCE_EDITS = [
+  // axios keeps the global FormData for one `instanceof` test in `isFormData`, whose fallback
+  // (Object.prototype.toString gives "[object FormData]") recognises such objects all the same.
+  // Reading `globalThis.FormData` makes Node load undici, web streams, worker_threads and http2:
+  // +17 MB RSS, for a consumer that never sends a form.
+  {
+    file: /node_modules\/axios\/lib\/utils\.js$/,
+    from: "const FormDataCtor = typeof G.FormData !== 'undefined' ? G.FormData : undefined;",
+    to: 'const FormDataCtor = undefined;',
+  },
+];
+
+/** esbuild plugin: resolves each import in `modules` to its stub, and applies `edits`. */
+export function stubUnusedModules(modules = UNUSED_MODULES, edits = SOURCE_EDITS) {
+  return {
+    name: 'stub-unused-modules',
+    setup(builder) {
+      for (const { file, from, to } of edits) {
+        builder.onLoad({ filter: file }, async (args) => {
+          const source = await readFile(args.path, 'utf8');
+          if (!source.includes(from)) throw new Error(`${args.path} no longer contains: ${from}`);
+          return { contents: source.replace(from, to), loader: 'js' };
+        });
+      }
+      modules.forEach(({ path, importer }, index) => {
+        builder.onResolve({ filter: path }, (args) =>
+          importer.test(args.importer) ? { path: `${args.path}#${index}`, namespace: 'stub' } : undefined,
+        );
+      });
+      builder.onLoad({ filter: /.*/, namespace: 'stub' }, (args) => ({
+        contents: modules[Number(args.path.split('#').at(-1))].contents,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
 export async function bundleServices() {
   for (const service of ['producer', 'consumer']) {
     await build({
@@ -23,6 +125,7 @@ export async function bundleServices() {
       // The TypeScript sources, not shared/dist: tsc's CommonJS output hides which exports are used, so
       // esbuild would keep all of zod (1 MB with its locales) instead of the parts the services call.
       alias: { '@fogpair/shared': fileURLToPath(new URL('../shared/src/index.ts', import.meta.url)) },
+      plugins: [stubUnusedModules()],
       entryPoints: [`${service}/src/main.ts`],
       outfile: `${service}/dist/${service}.cjs`,
       sourcemap: 'linked',

@@ -32,6 +32,8 @@ async function main(): Promise<void> {
     httpAgent: new HttpAgent({ keepAlive: false }),
     httpsAgent: new HttpsAgent({ keepAlive: false }),
     proxy: false,
+    // The only adapter in the bundle (scripts/bundle.mjs leaves out fetch, HTTP/2 and proxy agents).
+    adapter: 'http',
   });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });

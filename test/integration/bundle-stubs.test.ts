@@ -1,0 +1,50 @@
+// scripts/bundle.mjs leaves modules out of the bundles (body-parser, prom-client's Pushgateway and
+// cluster aggregation, axios' fetch adapter, HTTP/2, follow-redirects, proxy agents, form-data). These
+// are the paths nearest to them that users take: each must work on the bundle as on the tsc output.
+import { ProcessPool, freePort } from './support/services';
+import type { Entry } from './support/services';
+
+const pool = new ProcessPool();
+afterEach(() => pool.stopAll());
+
+describe.each<Entry>(['main', 'bundle'])('what the bundle leaves out is never needed (%s entry)', (entry) => {
+  it('answers a request with a JSON body by 405, and serves metrics from both services', async () => {
+    const port = await freePort();
+    const producer = pool.start('producer', { PORT: String(port), HOST: '127.0.0.1' }, entry);
+    await producer.waitForLog('the producer to listen', (line) => line.message.startsWith('Producer listening'));
+    const statusPort = await freePort();
+    const consumer = pool.start(
+      'consumer',
+      {
+        PRODUCER_URL: `http://127.0.0.1:${port}/number`,
+        STATUS_PORT: String(statusPort),
+        STATUS_HOST: '127.0.0.1',
+        POLL_INTERVAL_MS: '200',
+        REQUEST_TIMEOUT_MS: '150',
+      },
+      entry,
+    );
+    await consumer.waitFor('two received numbers', () => consumer.received().length >= 2);
+
+    const post = await fetch(`http://127.0.0.1:${port}/number`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ number: 1 }),
+    });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+    expect(await post.json()).toMatchObject({ error: { status: 405, code: 'method_not_allowed' } });
+
+    const producerMetrics = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(producerMetrics.status).toBe(200);
+    const producerText = await producerMetrics.text();
+    expect(producerText).toContain('process_cpu_seconds_total');
+    expect(producerText).toMatch(/fogpair_producer_requests_total\{route="\/number",status="200"\} [1-9]/);
+
+    const consumerText = await (await fetch(`http://127.0.0.1:${statusPort}/metrics`)).text();
+    expect(consumerText).toContain('nodejs_heap_size_used_bytes');
+    expect(consumerText).toMatch(/fogpair_consumer_polls_total\{outcome="ok"\} [1-9]/);
+    expect(producer.logs().filter((line) => line.level === 'error')).toEqual([]);
+    expect(consumer.logs().filter((line) => line.level === 'error')).toEqual([]);
+  });
+});
