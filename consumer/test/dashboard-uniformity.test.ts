@@ -1,15 +1,5 @@
 import { judgeUniformity } from '../src/dashboard/uniformity';
-
-/** A small seeded generator (mulberry32), so the "fair source" sample is the same on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../shared/test/support/seeded-random';
 
 function countsOf(values: readonly number[], size = 180): number[] {
   const counts = new Array<number>(size).fill(0);

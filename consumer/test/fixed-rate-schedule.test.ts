@@ -1,20 +1,9 @@
 import { nextTick, startFixedRateSchedule } from '../src/fixed-rate-schedule';
 import type { FixedRateSchedule, FixedRateScheduleOptions, Timers } from '../src/fixed-rate-schedule';
+import { seededRandom } from '../../shared/test/support/seeded-random';
 
 const INTERVAL = 1000;
 const T0 = 1_700_000_000_000;
-
-/** A deterministic stand-in for Math.random (mulberry32), so "random" durations repeat exactly. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /**
  * Timers on jest's fake clock. `lateness` delays each timer beyond what was asked, as a busy event

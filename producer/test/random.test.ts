@@ -14,6 +14,7 @@ import { CaptureLogger } from '../../shared/test/support/capture-logger';
 import { createApp } from '../src/app';
 import { cryptoRandomInteger } from '../src/random';
 import type { RandomInteger } from '../src/random';
+import { seededRandom } from '../../shared/test/support/seeded-random';
 
 /**
  * How often a correct generator may fail this test: once in a million runs. The critical value is
@@ -62,16 +63,10 @@ function draw(random: RandomInteger, samples: number): Draws {
   return { counts, outside };
 }
 
-/** A seeded generator (mulberry32), so the negative controls below are deterministic. */
+/** Deterministic bytes, so the negative controls below are the same on every run. */
 function seededBytes(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) & 0xff;
-  };
+  const random = seededRandom(seed);
+  return () => Math.floor(random() * 256);
 }
 
 /** Two classic mistakes: reducing a byte modulo the range, and an off-by-one upper bound. */

@@ -3,9 +3,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Server, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { rssBytes, sleep, startCountingProxy, startService } from './support/processes';
-import { freePort } from './support/services';
-import type { ServiceProcess } from './support/processes';
+import { rssBytes, sleep, startCountingProxy } from './support/drill-tools';
+import { ProcessPool, freePort } from './support/services';
+import type { ServiceProcess } from './support/services';
 
 /**
  * Fault drills: real processes over loopback, with fast intervals. Each drill prints what it
@@ -23,12 +23,10 @@ const FAST = {
 };
 
 const measured: Record<string, unknown> = {};
-const running: ServiceProcess[] = [];
+const pool = new ProcessPool();
 
 function start(service: 'producer' | 'consumer', env: Record<string, string>): ServiceProcess {
-  const started = startService(service, env);
-  running.push(started);
-  return started;
+  return pool.start(service, { LOG_LEVEL: 'info', ...env });
 }
 
 async function startProducer(port = 0): Promise<{ producer: ServiceProcess; port: number }> {
@@ -40,9 +38,7 @@ async function startProducer(port = 0): Promise<{ producer: ServiceProcess; port
 const received = /^Received number: /;
 const round = (ms: number) => Math.round(ms);
 
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((service) => service.stop()));
-});
+afterEach(() => pool.stopAll());
 
 afterAll(() => {
   const dir = join(__dirname, '..', '..', 'artifacts');
@@ -60,7 +56,7 @@ describe('fault drills', () => {
       await consumer.waitForLine(received);
 
       const frozenAt = performance.now();
-      producer.child.kill('SIGSTOP');
+      producer.signal('SIGSTOP');
       const opened = await consumer.waitForLine(/^Circuit breaker open after 3 failed polls/, { after: frozenAt });
       expect(opened.message).toMatch(/no answer from 127\.0\.0\.1:\d+ within 100 ms/);
       const connectionsAtOpen = proxy.connections();
@@ -78,7 +74,7 @@ describe('fault drills', () => {
       expect(connectionsWhileOpen).toBeGreaterThanOrEqual(1);
       expect(connectionsWhileOpen).toBeLessThanOrEqual(maxProbes);
       const resumedAt = performance.now();
-      producer.child.kill('SIGCONT');
+      producer.signal('SIGCONT');
       const back = await consumer.waitForLine(/^Producer is back after/, { after: resumedAt });
       const recoveryMs = back.at - resumedAt;
       expect(recoveryMs).toBeLessThanOrEqual(RESET_MS + 150);
@@ -115,7 +111,7 @@ describe('fault drills', () => {
     await consumer.waitForLine(received);
 
     const killedAt = performance.now();
-    await producer.kill();
+    await producer.stop('SIGKILL');
     await consumer.waitForLine(/^Circuit breaker open/, { after: killedAt });
     await sleep(1500);
     const restartedAt = performance.now();
@@ -128,7 +124,7 @@ describe('fault drills', () => {
       expect.stringMatching(/^Circuit breaker open after 3 failed polls \(connection refused/),
     ]);
     expect(consumer.linesMatching(/^Producer is back/, killedAt)).toHaveLength(1);
-    expect(consumer.exited()).toBe(false);
+    expect(consumer.running).toBe(true);
     measured.restartedProducer = {
       downMs: round(restartedAt - killedAt),
       timeToRecoverAfterRestartMs: round(back.at - restartedAt),
@@ -223,8 +219,9 @@ describe('fault drills', () => {
 
       const numbers = consumer.linesMatching(received).map((l) => l.number);
       expect(numbers.every((n) => n === 42)).toBe(true);
-      expect(consumer.lines.filter((l) => l.level === 'error' || l.level === 'stderr')).toEqual([]);
-      expect(consumer.exited()).toBe(false);
+      expect(consumer.lines.filter((l) => l.level === 'error')).toEqual([]);
+      expect(consumer.stderr.join('')).toBe('');
+      expect(consumer.running).toBe(true);
       const rssGrowth = rssAfter - rssBefore;
       expect(rssGrowth).toBeLessThan(20 * 1024 * 1024);
       measured.hostileProducer = {

@@ -15,6 +15,8 @@ export function entryPath(service: ServiceName, entry: Entry = 'main'): string {
 }
 
 export interface LogLine {
+  /** performance.now() in the test process when the line arrived. */
+  at: number;
   level: string;
   message: string;
   [field: string]: unknown;
@@ -29,6 +31,8 @@ export interface Exit {
 export class ServiceProcess {
   readonly stdout: string[] = [];
   readonly stderr: string[] = [];
+  /** The JSON log lines of a service started with LOG_FORMAT=json, in order of arrival. */
+  readonly lines: LogLine[] = [];
   readonly exited: Promise<Exit>;
   private readonly child: ChildProcess;
   private readonly waiters = new Set<() => void>();
@@ -38,8 +42,18 @@ export class ServiceProcess {
       env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    collectLines(this.child.stdout, this.stdout, () => this.notify());
-    collectLines(this.child.stderr, this.stderr, () => this.notify());
+    collectLines(this.child.stdout, this.stdout, (line) => {
+      try {
+        const parsed = JSON.parse(line) as { level: string; message: string };
+        this.lines.push({ ...parsed, at: performance.now() });
+      } catch {
+        // a line that is not JSON stays in `stdout` only
+      }
+      this.notify();
+    });
+    collectLines(this.child.stderr, this.stderr, () => {
+      this.notify();
+    });
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         resolve({ code, signal });
@@ -59,17 +73,23 @@ export class ServiceProcess {
 
   /** Log lines of a service started with LOG_FORMAT=json. */
   logs(): LogLine[] {
-    return this.stdout.flatMap((line) => {
-      try {
-        return [JSON.parse(line) as LogLine];
-      } catch {
-        return [];
-      }
-    });
+    return this.lines;
   }
 
   received(): LogLine[] {
-    return this.logs().filter((line) => line.message.startsWith('Received number: '));
+    return this.lines.filter((line) => line.message.startsWith('Received number: '));
+  }
+
+  /** Lines whose message matches, that arrived at or after `after` (a performance.now() time). */
+  linesMatching(match: RegExp, after = 0): LogLine[] {
+    return this.lines.filter((line) => line.at >= after && match.test(line.message));
+  }
+
+  /** The first line matching `match` that arrived at or after `after`. */
+  async waitForLine(match: RegExp, { after = 0, timeoutMs }: { after?: number; timeoutMs?: number } = {}) {
+    const first = () => this.linesMatching(match, after)[0];
+    await this.waitFor(`a line matching ${String(match)}`, () => first() !== undefined, timeoutMs);
+    return first() as LogLine;
   }
 
   /** Waits until `predicate` holds on the output, failing with the output so far after `timeoutMs`. */
@@ -104,7 +124,11 @@ export class ServiceProcess {
   /** Sends `signal` and resolves with how the process ended and how long it took. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<Exit & { ms: number }> {
     const startedAt = performance.now();
-    if (this.running) this.child.kill(signal);
+    if (this.running) {
+      this.child.kill(signal);
+      // A process frozen with SIGSTOP would hold the signal until it runs again.
+      this.child.kill('SIGCONT');
+    }
     const exit = await this.exited;
     return { ...exit, ms: performance.now() - startedAt };
   }
@@ -118,14 +142,16 @@ export class ServiceProcess {
   }
 }
 
-function collectLines(stream: NodeJS.ReadableStream | null, into: string[], onLine: () => void): void {
+function collectLines(stream: NodeJS.ReadableStream | null, into: string[], onLine: (line: string) => void): void {
   let partial = '';
   stream?.setEncoding('utf8');
   stream?.on('data', (chunk: string) => {
     const parts = (partial + chunk).split('\n');
     partial = parts.pop() ?? '';
-    into.push(...parts);
-    onLine();
+    for (const line of parts) {
+      into.push(line);
+      onLine(line);
+    }
   });
 }
 
