@@ -89,7 +89,7 @@ async function main(): Promise<void> {
         signal: shutdown.signal,
       });
       // Polls held back by the open breaker would push the cause out of the page's last errors.
-      if (outcome && !(!outcome.ok && outcome.kind === 'breaker_open')) dashboard.record(outcome);
+      if (outcome && (outcome.ok || outcome.kind !== 'breaker_open')) dashboard.record(outcome);
     },
   });
 
