@@ -106,7 +106,7 @@ export function normalise(text) {
 
 /** Docker's prefixes: `consumer-1  | ` (compose) and `fogpair_consumer.1.k3…@pi1 | ` (swarm). */
 function withoutDockerPrefix(line) {
-  return line.replace(/^[\w.-]+-\d+\s+\|\s/, '').replace(/^fogpair_\w+\.\d+\.\S+ \| /, '');
+  return line.replace(/^[\w.-]+-\d+\s+\|\s/, '').replace(/^fogpair_\w+\.\d+\.\S+\s+\| /, '');
 }
 
 // ---------------------------------------------------------------------------------------------
