@@ -101,7 +101,7 @@ export function createAutoscaler({
   const dockerFailed = (what: string, error: unknown) => {
     metrics.dockerError();
     conditions.raise('docker', 'warn', `Cannot ${what} through the Docker API: ${describeDockerError(error)}`, {
-      hint: 'the autoscaler needs /var/run/docker.sock of a Swarm manager; holding every replica count',
+      hint: 'the autoscaler needs the Docker socket of a Swarm manager; holding every replica count',
     });
   };
 
@@ -136,7 +136,9 @@ export function createAutoscaler({
     }
     const labels = readScalingLabels(service.labels);
     if (!labels.ok) {
-      conditions.raise(`${key}labels`, 'warn', describeLabelProblem(service.name, labels.problem));
+      conditions.raise(`${key}labels`, 'warn', describeLabelProblem(service.name, labels.problem), undefined, {
+        repeatWhenChanged: true,
+      });
       memories.delete(service.name);
       return;
     }

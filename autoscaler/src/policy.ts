@@ -183,11 +183,12 @@ export function decide(input: PolicyInput, memory: PolicyMemory): { decision: De
     const perReplica = reading.total.value / observation.ready;
     const ratio = perReplica / reading.target;
     // desired = ceil(ready × observed / target), which equals ceil(total / target); inside the band, no change.
-    let wanted = Math.abs(ratio - 1) <= settings.tolerance ? current : Math.ceil(observation.ready * ratio - EPSILON);
+    let wanted =
+      Math.abs(ratio - 1) <= settings.tolerance + EPSILON ? current : Math.ceil(observation.ready * ratio - EPSILON);
     // Replicas still starting will take their share of the load: a signal above target never shrinks
     // the count, and one below target never grows it (as the HPA, which treats them as idle).
-    if (ratio > 1 + settings.tolerance) wanted = Math.max(wanted, current);
-    if (ratio < 1 - settings.tolerance) wanted = Math.min(wanted, current);
+    if (ratio > 1 + settings.tolerance + EPSILON) wanted = Math.max(wanted, current);
+    if (ratio < 1 - settings.tolerance - EPSILON) wanted = Math.min(wanted, current);
     return { signal: reading.signal, target: reading.target, perReplica, wanted };
   });
   const available = evidence.filter((item) => item.wanted !== undefined);
