@@ -1,14 +1,18 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import axios from 'axios';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry } from 'prom-client';
 import {
   answerClientErrorsWithJson,
+  applyHttpServerLimits,
+  cachedExposition,
   closeServer,
+  collectRuntimeMetrics,
   createLogger,
   handleLifecycle,
   listen,
   loadConfigOrExit,
+  parseHttpServerConfig,
   redactUrl,
 } from '@fogpair/shared';
 import { parseConsumerConfig } from './config';
@@ -25,6 +29,7 @@ import { createStatusServer } from './status-server';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(parseConsumerConfig);
+  const serving = loadConfigOrExit(parseHttpServerConfig);
   const logger = createLogger({ service: 'consumer', level: config.logLevel, format: config.logFormat });
   // A new connection per poll: Swarm balances connections, not requests, so with keep-alive every
   // poll would go to the same producer replica.
@@ -36,7 +41,7 @@ async function main(): Promise<void> {
     adapter: 'http',
   });
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  collectRuntimeMetrics(registry);
   const metrics = createConsumerMetrics(registry);
   const stats = new PollStats();
   const reporter = createFailureReporter(logger);
@@ -96,20 +101,22 @@ async function main(): Promise<void> {
   const statusServer = createStatusServer({
     stats: () => stats.snapshot(),
     isAlive: () => performance.now() - lastTickAt < 2 * config.pollIntervalMs + config.requestTimeoutMs,
-    metrics: registry,
+    metrics: cachedExposition(registry),
     routes: dashboard.routes,
   });
   answerClientErrorsWithJson(statusServer);
+  applyHttpServerLimits(statusServer, serving.http);
 
   handleLifecycle({
     logger,
+    graceMs: serving.shutdownGraceMs,
     timeoutMs: config.shutdownTimeoutMs,
-    stop: async () => {
+    stop: async (_signal, graceMs) => {
       schedule.stop();
       shutdown.abort();
       circuit.shutdown();
       dashboard.close();
-      await closeServer(statusServer);
+      await closeServer(statusServer, { graceMs });
     },
   });
 
