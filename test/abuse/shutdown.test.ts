@@ -1,7 +1,7 @@
 // Issue 9, item 1: a bounded keep-alive load across SIGTERM loses no request, for a client that
 // honours `Connection: close`. Before the drain, each of 16 keep-alive connections lost one request
 // to a reset (measured: 16 of 16, three runs).
-import { ProcessPool, report, runTool, sleep, startConsumer, startProducer } from './support';
+import { ProcessPool, report, sleep, startConsumer, startProducer, startTool } from './support';
 
 interface LoadResult {
   sent: number;
@@ -19,9 +19,9 @@ afterEach(() => pool.stopAll());
 const GRACE_MS = 3000;
 const CONNECTIONS = 16;
 // The load ends inside the grace period, as traffic does once Swarm and the health checks have
-// taken the task out; SIGTERM comes while it runs.
+// taken the task out; SIGTERM comes while it runs, 0.5 s after its first answer.
 const LOAD_MS = 2500;
-const SIGTERM_AFTER_MS = 1000;
+const SIGTERM_AFTER_MS = 500;
 
 describe.each([
   ['producer', '/number'],
@@ -34,15 +34,16 @@ describe.each([
         ? await startProducer(pool, grace)
         : await startConsumer(pool, `http://127.0.0.1:${(await startProducer(pool)).port}/number`, grace);
 
-    const load = runTool<LoadResult>('keep-alive-load.mjs', [
+    const load = startTool<LoadResult>('keep-alive-load.mjs', [
       `http://127.0.0.1:${target.port}${path}`,
       CONNECTIONS,
       LOAD_MS,
       100_000,
     ]);
+    await load.said('answered');
     await sleep(SIGTERM_AFTER_MS);
     const exit = target.service.stop('SIGTERM');
-    const result = await load;
+    const result = await load.result;
     const { code, ms } = await exit;
     report(`${name} SIGTERM under keep-alive load`, { ...result, exitCode: code, exitMs: Math.round(ms) });
 

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { ProcessPool, ROOT, freePort } from '../integration/support/services';
@@ -22,6 +22,38 @@ export function runTool<T>(tool: string, args: readonly (string | number)[], tim
       },
     );
   });
+}
+
+/**
+ * Starts one of test/abuse/tools/*.mjs; `said(word)` resolves when it writes that word on stderr,
+ * `result` with the JSON line it prints at the end.
+ */
+export function startTool<T>(tool: string, args: readonly (string | number)[]) {
+  const child = spawn(process.execPath, [join(ROOT, 'test', 'abuse', 'tools', tool), ...args.map(String)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const result = new Promise<T>((resolve, reject) => {
+    child.once('exit', (code) => {
+      if (code === 0) resolve(JSON.parse(stdout) as T);
+      else reject(new Error(`${tool} exited with ${String(code)}:\n${stderr}`));
+    });
+  });
+  const said = (word: string) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!stderr.includes(word)) return;
+        child.stderr.off('data', check);
+        resolve();
+      };
+      child.stderr.on('data', check);
+      child.once('exit', () => reject(new Error(`${tool} ended before it said ${word}:\n${stderr}`)));
+      check();
+    });
+  return { said, result };
 }
 
 export interface Started {

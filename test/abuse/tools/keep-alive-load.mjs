@@ -4,6 +4,7 @@
 //
 //   node test/abuse/tools/keep-alive-load.mjs URL [connections=16] [durationMs=4000] [maxRequests=200000]
 //
+// It writes "answered" on stderr at its first answer, so that a caller knows the load is under way.
 // A request is "lost" when it was sent and got no answer (reset, hang-up, timeout); a connection
 // that is refused never carried a request, so it is counted apart (a client may retry it safely).
 import { Agent, request } from 'node:http';
@@ -50,6 +51,7 @@ function once() {
       response.resume();
       response.on('end', () => {
         result.answered += 1;
+        if (result.answered === 1) process.stderr.write('answered\n');
         if (response.statusCode < 200 || response.statusCode >= 300) result.non2xx += 1;
         if (response.headers.connection === 'close') {
           result.closeAnswers += 1;
