@@ -2,11 +2,11 @@ import { request } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import { Script } from 'node:vm';
 import { closeServer, listen } from '@fogpair/shared';
-import { createDashboard } from '../src/dashboard/dashboard';
-import type { Dashboard } from '../src/dashboard/dashboard';
-import type { DashboardSnapshot } from '../src/dashboard/dashboard-model';
-import { createStatusServer } from '../src/status-server';
-import type { PollStatsSnapshot } from '../src/poll-stats';
+import { createDashboard } from '../../src/dashboard/dashboard';
+import type { Dashboard } from '../../src/dashboard/dashboard';
+import type { DashboardSnapshot } from '../../src/dashboard/dashboard-model';
+import { createStatusServer } from '../../src/status-server';
+import type { PollStatsSnapshot } from '../../src/poll-stats';
 
 interface Started {
   server: Server;
