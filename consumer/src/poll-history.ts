@@ -189,7 +189,9 @@ export class PollHistory {
         max: count ? this.max : null,
         mean: count ? Math.round((this.sum / count) * 100) / 100 : null,
       },
-      answersByInstance: Object.fromEntries(this.instances.counts().map(({ instance, answers }) => [instance, answers])),
+      answersByInstance: Object.fromEntries(
+        this.instances.counts().map(({ instance, answers }) => [instance, answers]),
+      ),
       forgottenInstanceAnswers: this.instances.forgottenAnswers,
     };
   }

@@ -54,16 +54,14 @@ export function createProducerCircuit({
   let probing = false;
 
   // Asked once each time the breaker opens, at the end of the poll that opened it.
-  const untilProbe = {
-    next(): IBackoff<IHalfOpenAfterBackoffContext> {
-      nextProbeAt = pollStartedAt + probeAfterMs;
-      return { duration: Math.max(0, nextProbeAt - pollIntervalMs / 2 - now()), next: untilProbe.next };
-    },
+  const untilProbe = (): IBackoff<IHalfOpenAfterBackoffContext> => {
+    nextProbeAt = pollStartedAt + probeAfterMs;
+    return { duration: Math.max(0, nextProbeAt - pollIntervalMs / 2 - now()), next: untilProbe };
   };
 
   const breaker = circuitBreaker(
     handleWhenResult((result) => !(result as RetriedResult).ok),
-    { breaker: new ConsecutiveBreaker(failureThreshold), halfOpenAfter: untilProbe },
+    { breaker: new ConsecutiveBreaker(failureThreshold), halfOpenAfter: { next: untilProbe } },
   );
   breaker.onStateChange((state) => onStateChange(STATE_NAMES[state]));
   // Emitted just before the probe is sent.

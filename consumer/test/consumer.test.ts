@@ -66,9 +66,9 @@ async function waitFor(what: string, condition: () => boolean, timeoutMs = 5000)
   }
 }
 
-async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
+async function getJson(url: string): Promise<{ status: number; body: unknown }> {
   const response = await fetch(url);
-  return { status: response.status, body: (await response.json()) as T };
+  return { status: response.status, body: await response.json() };
 }
 
 /** The first event of /events: the snapshot a page gets when it connects. */
@@ -117,8 +117,9 @@ describe('createConsumer', () => {
     expect(metrics).toContain('fogpair_consumer_breaker_state{state="closed"} 1');
     expect((await fetch(`${base}/metrics`)).status).toBe(200);
 
-    const stats = await getJson<PollStatsSnapshot>(`${base}/stats`);
-    expect(stats.status).toBe(200);
+    const response = await getJson(`${base}/stats`);
+    expect(response.status).toBe(200);
+    const stats = { body: response.body as PollStatsSnapshot };
     expect(stats.body).toMatchObject({ lastNumber: 73, numbers: { min: 73, max: 73 } });
     expect(stats.body.answersByInstance).toEqual({ 'replica-1': stats.body.successes });
     expect(stats.body.successes).toBeGreaterThanOrEqual(ok);
@@ -144,13 +145,20 @@ describe('createConsumer', () => {
     // The probe is due 5 intervals after the start of the poll that opened the breaker: 1000 ms, less a refusal's few ms.
     expect(logger.messages('warn')).toEqual([
       `Poll failed: ${refused}`,
-      expect.stringMatching(/^Circuit breaker open after 2 failed polls \(connection refused by .*\): no requests until the probe in (0\.\d|1\.0) s$/),
+      expect.stringMatching(
+        /^Circuit breaker open after 2 failed polls \(connection refused by .*\): no requests until the probe in (0\.\d|1\.0) s$/,
+      ),
     ]);
     const nextProbeInMs = Number(logger.at('warn')[1]?.fields['nextProbeInMs']);
     expect(nextProbeInMs).toBeGreaterThan(800);
     expect(nextProbeInMs).toBeLessThanOrEqual(1000);
-    const stats = (await getJson<PollStatsSnapshot>(`${base}/stats`)).body;
-    expect(stats).toMatchObject({ polls: 2, failures: 2, failuresByKind: { refused: 2 }, breaker: { state: 'open', opens: 1 } });
+    const stats = (await getJson(`${base}/stats`)).body as PollStatsSnapshot;
+    expect(stats).toMatchObject({
+      polls: 2,
+      failures: 2,
+      failuresByKind: { refused: 2 },
+      breaker: { state: 'open', opens: 1 },
+    });
     expect(stats.breakerRejections).toBeGreaterThanOrEqual(2);
     const metrics = await registry.metrics();
     expect(metrics).toContain('fogpair_consumer_breaker_state{state="open"} 1');

@@ -11,7 +11,14 @@ const answer = (number: number, instance = 'a', attempts = 1): PollResult => ({
   ...sent,
   attempts,
 });
-const failure = (kind: FailureKind, attempts = 1): PollResult => ({ ok: false, kind, reason: kind, ms: 1, ...sent, attempts });
+const failure = (kind: FailureKind, attempts = 1): PollResult => ({
+  ok: false,
+  kind,
+  reason: kind,
+  ms: 1,
+  ...sent,
+  attempts,
+});
 const heldBack: PollResult = {
   ok: false,
   kind: 'breaker_open',

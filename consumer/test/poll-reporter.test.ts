@@ -152,7 +152,7 @@ describe('createPollReporter, failures while the breaker is closed', () => {
 describe('createPollReporter, answers', () => {
   it('logs "Received number: N" with the number, the producer and the latency', () => {
     const logger = new CaptureLogger('info');
-    createPollReporter(logger).report(answer(73, { instance: '4f1c' } as Partial<PollResult>));
+    createPollReporter(logger).report(answer(73, { instance: '4f1c' }));
     expect(logger.entries).toEqual([
       { level: 'info', message: 'Received number: 73', fields: { number: 73, producer: '4f1c', ms: 4 } },
     ]);
