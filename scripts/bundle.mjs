@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 export const bundleOptions = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   format: 'cjs',
   // Whitespace and syntax only: identifiers stay, so that a stack trace in a log still names functions.
   minifyWhitespace: true,
