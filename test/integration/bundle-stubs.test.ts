@@ -1,8 +1,8 @@
 // scripts/bundle.mjs leaves modules out of the bundles (body-parser, prom-client's Pushgateway and
 // cluster aggregation, axios' fetch adapter, HTTP/2, follow-redirects, proxy agents, form-data). These
 // are the paths nearest to them that users take: each must work on the bundle as on the tsc output.
-import { ProcessPool, freePort } from './support/services';
-import type { Entry } from './support/services';
+import { ProcessPool, freePort } from '../support/service-process';
+import type { Entry } from '../support/service-process';
 
 const pool = new ProcessPool();
 afterEach(() => pool.stopAll());
