@@ -11,7 +11,7 @@ import type { ServiceProcess } from '../support/service-process';
 /**
  * Fault drills: real processes over loopback, with fast intervals. Each drill prints what it
  * measured and adds it to drills.json in a temporary folder (FOGPAIR_DRILLS_JSON names another
- * file); a test run writes nothing into the repository.
+ * file; docs/operations.md, "Fault drills", shows one run); a test run writes nothing into the repository.
  */
 
 const INTERVAL_MS = 200;
