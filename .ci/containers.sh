@@ -15,10 +15,23 @@ LAB=${LAB:-$root/../shared/lab}
 readonly EXIT_NOT_RUN=77
 cd "$root" || exit 1
 
+# Runs a lab command that may start daemons (dockerd, the registry, swarm nodes) without our open
+# files beyond stdin/out/err: a daemon that inherited a caller's `flock` descriptor would hold the lab
+# lock for as long as it lives.
+without_inherited_fds() {
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      if [ "$fd" -gt 2 ] && [ "$fd" != 255 ]; then eval "exec $fd>&-"; fi
+    done
+    exec "$@"
+  )
+}
+
 lab_step() {
   echo "-- lab: $*"
   local code=0
-  "$@" >"$log" 2>&1 || code=$?
+  without_inherited_fds "$@" >"$log" 2>&1 || code=$?
   if ((code != 0)); then
     echo "!! lab step failed (exit $code): $*"
     tail -20 "$log" | sed 's/^/   /'

@@ -66,13 +66,26 @@ not_run() {
   exit "$EXIT_NOT_RUN"
 }
 
+# Runs a lab command that may start daemons (dockerd, the registry, swarm nodes) without our open
+# files beyond stdin/out/err: a daemon that inherited a caller's `flock` descriptor would hold the lab
+# lock for as long as it lives.
+without_inherited_fds() {
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      if [ "$fd" -gt 2 ] && [ "$fd" != 255 ]; then eval "exec $fd>&-"; fi
+    done
+    exec "$@"
+  )
+}
+
 # ---------------------------------------------------------------- preflight
 # NOT RUN only when this machine cannot run the lab at all; past these two lines every problem fails.
 [ "$(id -u)" = 0 ] || not_run "needs root: the lab swarm creates network namespaces (sudo npm run test:swarm)"
 [ -x "$LAB/swarm" ] || not_run "no container lab at $LAB (set LAB=/path/to/shared/lab)"
 if ! command -v docker >/dev/null || ! docker info >/dev/null 2>&1; then
   say "no docker daemon answers; starting the lab's ($LAB/setup)"
-  "$LAB/setup" >/tmp/test-swarm-setup.log 2>&1 || lab_failed "$LAB/setup failed (/tmp/test-swarm-setup.log)"
+  without_inherited_fds "$LAB/setup" >/tmp/test-swarm-setup.log 2>&1 || lab_failed "$LAB/setup failed (/tmp/test-swarm-setup.log)"
 fi
 for tool in docker jq curl git node; do
   command -v "$tool" >/dev/null || lab_failed "$tool is not installed, even after $LAB/setup"
@@ -277,7 +290,7 @@ deploy() { # deploy TAG [docker stack deploy options...]
 # ---------------------------------------------------------------- lab: base images, registry, swarm
 say "lab at $LAB; registry $REGISTRY; stack $STACK; tags $T1, $T2"
 t0=$SECONDS
-"$LAB/registry" start >/dev/null 2>&1 || lab_failed "the lab registry does not start ($LAB/registry start)"
+without_inherited_fds "$LAB/registry" start >/dev/null 2>&1 || lab_failed "the lab registry does not start ($LAB/registry start)"
 # The arm64 build resolves its base image through the registry (a docker.io mirror in the lab).
 base_images=($(grep -hoE 'node:[0-9][0-9a-z.-]*' Dockerfile-producer Dockerfile-consumer | sort -u))
 {
@@ -294,7 +307,7 @@ if mgr info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null | grep -qx active; 
 else
   t0=$SECONDS
   we_started_swarm=1
-  "$LAB/swarm" up 3 >/tmp/test-swarm-up.log 2>&1 || lab_failed "the lab swarm does not come up ($LAB/swarm up 3; /tmp/test-swarm-up.log)"
+  without_inherited_fds "$LAB/swarm" up 3 >/tmp/test-swarm-up.log 2>&1 || lab_failed "the lab swarm does not come up ($LAB/swarm up 3; /tmp/test-swarm-up.log)"
   timing "swarm up 3 (namespace nodes)" "$((SECONDS - t0)) s"
 fi
 [ "$(mgr node ls --format '{{.Status}}' | grep -c Ready)" -ge 3 ] || lab_failed "the lab swarm has fewer than 3 Ready nodes: $(mgr node ls --format '{{.Hostname}}={{.Status}}' 2>&1 | tr '\n' ' ')"
@@ -416,7 +429,7 @@ else
     fail "3b. the producer was not rescheduled off the stopped node $drill_node within 120 s"
   fi
   t0=$SECONDS
-  "$LAB/swarm" start-node "$drill_node" >/dev/null 2>&1
+  without_inherited_fds "$LAB/swarm" start-node "$drill_node" >/dev/null 2>&1
   node_ready() { [ "$(mgr node inspect --format '{{.Status.State}}' "$drill_node")" = ready ]; }
   wait_for 60 "$drill_node Ready again" node_ready && timing "node started again → Ready" "$((SECONDS - t0)) s"
 fi

@@ -64,6 +64,19 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Runs a lab command that may start daemons (dockerd, the registry, swarm nodes) without our open
+# files beyond stdin/out/err: a daemon that inherited a caller's `flock` descriptor would hold the lab
+# lock for as long as it lives.
+without_inherited_fds() {
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      if [ "$fd" -gt 2 ] && [ "$fd" != 255 ]; then eval "exec $fd>&-"; fi
+    done
+    exec "$@"
+  )
+}
+
 wait_for() { # SECONDS WHAT COMMAND...
   local deadline=$((SECONDS + $1)) what=$2
   shift 2
@@ -88,8 +101,8 @@ fi
 if ! vm node ls >/dev/null 2>&1; then
   t0=$SECONDS
   we_booted=1
-  if ! "$LAB/vm-swarm" up --amd64 2 --arm64 1 >/tmp/vm-proof-up.log 2>&1; then
-    fail "vm-swarm up --amd64 2 --arm64 1 (/tmp/vm-proof-up.log)"
+  if ! without_inherited_fds "$LAB/vm-swarm" up --amd64 "${VM_AMD64:-2}" --arm64 "${VM_ARM64:-1}" >/tmp/vm-proof-up.log 2>&1; then
+    fail "vm-swarm up --amd64 ${VM_AMD64:-2} --arm64 ${VM_ARM64:-1} (/tmp/vm-proof-up.log)"
     summary
     exit 1
   fi
@@ -98,10 +111,10 @@ fi
 platforms="$(vm node ls --format '{{.Hostname}} {{.Status}}' | while read -r host status; do
   echo "$host=$status/$(vm node inspect -f '{{.Description.Platform.Architecture}}' "$host")"
 done | sort | tr '\n' ' ')"
-if [ "$platforms" = "arm1=Ready/aarch64 vm1=Ready/x86_64 vm2=Ready/x86_64 " ]; then
+if grep -q 'arm1=Ready/aarch64 ' <<<"$platforms" && grep -q 'vm1=Ready/x86_64 vm2=Ready/x86_64 ' <<<"$platforms"; then
   pass "nodes: $platforms"
 else
-  fail "nodes: '$platforms' (want arm1 aarch64, vm1 and vm2 x86_64, all Ready)"
+  fail "nodes: '$platforms' (want at least arm1 aarch64, vm1 and vm2 x86_64, all Ready)"
   summary
   exit 1
 fi
@@ -193,14 +206,20 @@ fi
 
 # ---- phase C: rolling update on the VMs
 update_state() { vm service inspect -f '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' "${STACK}_$1"; }
-say "C1: TAG=$T2 NODE_ARCH=x86_64 docker stack deploy (2 replicas, 2 amd64 nodes)"
-TAG=$T2 NODE_ARCH=x86_64 vm stack deploy --detach=true -c swarm-stack.yml "$STACK" >/dev/null
-sleep 90
-pending="$(vm service ps --no-trunc --filter desired-state=running --format '{{.CurrentState}} {{.Error}}' "${STACK}_producer" | grep -m1 Pending)"
-if [ "$(update_state producer)" = updating ] && grep -q 'max replicas per node' <<<"$pending"; then
-  pass "C1: after 90 s the producer update is still 'updating', new task: $pending (as documented)"
+amd64_nodes="$(grep -o '=Ready/x86_64' <<<"$platforms" | wc -l)"
+if [ "$amd64_nodes" = 2 ]; then
+  say "C1: TAG=$T2 NODE_ARCH=x86_64 docker stack deploy (2 replicas, 2 amd64 nodes)"
+  TAG=$T2 NODE_ARCH=x86_64 vm stack deploy --detach=true -c swarm-stack.yml "$STACK" >/dev/null
+  sleep 90
+  pending="$(vm service ps --no-trunc --filter desired-state=running --format '{{.CurrentState}} {{.Error}}' "${STACK}_producer" | grep -m1 Pending)"
+  if [ "$(update_state producer)" = updating ] && grep -q 'max replicas per node' <<<"$pending"; then
+    pass "C1: after 90 s the producer update is still 'updating', new task: $pending (as documented)"
+  else
+    fail "C1: after 90 s: producer update '$(update_state producer)', pending task: '$pending' (documented: updating, Pending on max replicas per node)"
+  fi
 else
-  fail "C1: after 90 s: producer update '$(update_state producer)', pending task: '$pending' (documented: updating, Pending on max replicas per node)"
+  results+=("NOT RUN  C1: it needs exactly 2 amd64 nodes (VM_AMD64=$amd64_nodes)")
+  say "C1 NOT RUN: it needs exactly 2 amd64 nodes, this swarm has $amd64_nodes"
 fi
 
 # C2: one replica, so the other amd64 node is free for the new task.
