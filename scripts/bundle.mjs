@@ -43,7 +43,7 @@ const UNUSED_MODULES = [
     contents: `module.exports = ${missing('prom-client Pushgateway and AggregatorRegistry')};`,
   },
   // axios probes fetch, Request and Response when it is imported, which makes Node load undici and
-  // web streams; the consumer uses the http adapter (`adapter: 'http'` in consumer/src/main.ts).
+  // web streams; the consumer uses the http adapter (`adapter: 'http'` in consumer/src/consumer.ts).
   // `getFetch` returning nothing makes axios say "adapter fetch is not available in the build".
   {
     path: /^\.\/fetch\.js$/,
@@ -64,7 +64,7 @@ const UNUSED_MODULES = [
     contents: `const request = ${missing('follow-redirects (axios maxRedirects > 0)')};
       module.exports = { http: { request }, https: { request } };`,
   },
-  // Proxies are off (`proxy: false` in consumer/src/main.ts) and no request sends a multipart form.
+  // Proxies are off (`proxy: false` in consumer/src/consumer.ts) and no request sends a multipart form.
   {
     path: /^https-proxy-agent$/,
     importer: /node_modules\/axios\//,
