@@ -42,6 +42,10 @@ scratch() {
   done
   mkdir -p "$dest/node_modules/@fogpair"
   for entry in shared producer consumer; do ln -s "../../$entry" "$dest/node_modules/@fogpair/$entry"; done
+  # A git checkout of its own (the container checks copy what `git ls-files` lists); the mutation
+  # is then an uncommitted change, which they copy too.
+  git -C "$dest" init -q && git -C "$dest" add -A &&
+    git -C "$dest" -c user.name=mutants -c user.email=mutants@localhost commit -qm "scratch copy of $(git -C "$root" rev-parse --short HEAD)"
   echo "$dest"
 }
 
@@ -73,9 +77,10 @@ broken_lab() {
 # verdict NAME CHECK EXPECTED_REGEX LOG CODE SECONDS
 verdict() {
   local name=$1 check=$2 expected=$3 log=$4 code=$5 took=$6
+  sed -i 's/\x1b\[[0-9;]*m//g' "$log" # colours off, so that the expected line matches as printed
   if [ "$code" != 0 ] && [ "$code" != 77 ] && grep -qE -- "$expected" "$log"; then
     results+=("$(printf 'CAUGHT    %-34s by %s (exit %s, %s s)' "$name" "$check" "$code" "$took")")
-    say "CAUGHT $name: $(grep -m1 -E -- "$expected" "$log" | sed 's/\x1b\[[0-9;]*m//g' | cut -c1-220)"
+    say "CAUGHT $name: $(grep -m1 -E -- "$expected" "$log" | cut -c1-220)"
   else
     survivors=$((survivors + 1))
     results+=("$(printf 'SURVIVED  %-34s %s: exit %s, no line matching /%s/ (%s s; log %s)' "$name" "$check" "$code" "$expected" "$took" "$log")")
@@ -121,9 +126,9 @@ fi
 # ---- 2. a consumer that stops polling (after 12 polls; it stays healthy): every drill window must notice
 if wanted consumer-stops-polling; then
   d="$(scratch consumer-stops-polling)"
-  if mutate "$d" consumer/src/main.ts 'async function main(): Promise<void> {' \
-    $'let mutantPolls = 0;\nasync function main(): Promise<void> {' &&
-    mutate "$d" consumer/src/main.ts '    run: async () => {' $'    run: async () => {\n      if (++mutantPolls > 12) return;'; then
+  if mutate "$d" consumer/src/consumer.ts 'export function createConsumer({' \
+    $'let mutantPolls = 0;\nexport function createConsumer({' &&
+    mutate "$d" consumer/src/consumer.ts '        run: async () => {' $'        run: async () => {\n          if (++mutantPolls > 12) return;'; then
     run_mutant consumer-stops-polling 'test/swarm/run.sh (polls and numbers in each drill window, /stats)' \
       'FAIL  (3a|3b|4): .*(did not complete two more successful polls|polls at one per 3 s)' 1 "$d" \
       env LAB="$LAB" SWARM_TEST_FAIL_FAST=1 bash test/swarm/run.sh
