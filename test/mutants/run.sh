@@ -96,11 +96,26 @@ run_mutant() {
   shift 5
   say "$name: running $check"
   if [ "$locked" = 1 ] && [ -n "$LOCK" ]; then
-    (cd "$dir" && flock "$LOCK" "$@") >"$log" 2>&1 || code=$?
+    (cd "$dir" && flock -o "$LOCK" "$@") >"$log" 2>&1 || code=$?
   else
     (cd "$dir" && "$@") >"$log" 2>&1 || code=$?
   fi
   verdict "$name" "$check" "$expected" "$log" "$code" "$((SECONDS - t0))"
+}
+
+# run_control NAME CHECK DIR COMMAND...: the same check on the unbroken input must pass, or a check
+# that always fails would count as catching its mutant.
+run_control() {
+  local name=$1 check=$2 dir=$3 log="$WORK/$1.log" code=0 t0=$SECONDS
+  shift 3
+  (cd "$dir" && "$@") >"$log" 2>&1 || code=$?
+  if [ "$code" = 0 ]; then
+    results+=("$(printf 'PASSED    %-34s %s passes on the unbroken input (%s s)' "$name" "$check" "$((SECONDS - t0))")")
+  else
+    survivors=$((survivors + 1))
+    results+=("$(printf 'BROKEN    %-34s %s fails on the unbroken input too (exit %s)' "$name" "$check" "$code")")
+    tail -15 "$log" | sed 's/^/    | /'
+  fi
 }
 
 # A mutation that does not apply is a survivor: the check it was meant to test goes untested.
@@ -121,6 +136,17 @@ if wanted compose-without-read-only; then
       'FAIL  (producer|consumer) can write to .*read_only not in effect' 1 "$d" \
       env LAB="$LAB" FOGPAIR_TEST_SKIP_ARM64=1 FOGPAIR_TEST_FAIL_FAST=1 bash test/containers/run.sh
   else not_applied compose-without-read-only; fi
+fi
+
+# ---- 1b. a consumer whose first poll comes 8 s late: "3 numbers within 10 s of its start" must fail
+if wanted consumer-starts-late; then
+  d="$(scratch consumer-starts-late)"
+  if mutate "$d" consumer/src/main.ts 'async function main(): Promise<void> {' \
+    $'async function main(): Promise<void> {\n  await new Promise((resolve) => setTimeout(resolve, 8000));'; then
+    run_mutant consumer-starts-late 'test/containers/run.sh (3 numbers within 10 s)' \
+      'FAIL  consumer log within 10 s of its start' 1 "$d" \
+      env LAB="$LAB" FOGPAIR_TEST_SKIP_ARM64=1 FOGPAIR_TEST_FAIL_FAST=1 bash test/containers/run.sh
+  else not_applied consumer-starts-late; fi
 fi
 
 # ---- 2. a consumer that stops polling (after 12 polls; it stays healthy): every drill window must notice
@@ -161,6 +187,8 @@ fi
 # ---- 5. vm-proof's checks (the VM phases themselves take ~20 min of emulation; see docs/development.md)
 if wanted vm-proof-checks; then
   d="$(scratch vm-proof-checks)"
+  run_control vm-proof-served-by-answering 'served_by_within' "$d" bash test/swarm/vm-proof-checks.sh selftest answering-port
+  run_control vm-proof-alternating 'strict_alternation' "$d" bash test/swarm/vm-proof-checks.sh selftest alternating
   run_mutant vm-proof-served-by-silent 'test/swarm/vm-proof-checks.sh served_by_within (retries until its deadline)' \
     'FAIL served_by_within: no answer naming' 0 "$d" bash test/swarm/vm-proof-checks.sh selftest silent-port
   run_mutant vm-proof-no-alternation 'test/swarm/vm-proof-checks.sh strict_alternation (one task'"'"'s log)' \
