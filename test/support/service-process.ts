@@ -79,9 +79,12 @@ export class ServiceProcess {
   constructor(spec: ProcessSpec) {
     this.name = spec.name;
     this.child = spawn(spec.command ?? process.execPath, spec.args, {
-      // Tests start from a clean environment with JSON logs; the bench passes its own on.
+      // Tests start from a clean environment with JSON logs; the bench passes its own on. No grace
+      // period after SIGTERM unless asked for: no load balancer sends these processes traffic, and
+      // tests stop many of them.
       env: {
         ...(spec.inheritEnv ? process.env : { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json' }),
+        SHUTDOWN_GRACE_MS: '0',
         ...spec.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
