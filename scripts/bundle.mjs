@@ -23,7 +23,7 @@ const missing = (what) =>
 
 /**
  * Modules the dependencies import when they are loaded but the services never use, replaced by stubs
- * (CommonJS source). Each one costs memory and start-up time at import (README, "Performance").
+ * (CommonJS source). Each one costs memory and start-up time at import (docs/performance.md).
  * `importer` is matched against the importing file's path, so only that import is replaced.
  */
 const UNUSED_MODULES = [
@@ -43,7 +43,7 @@ const UNUSED_MODULES = [
     contents: `module.exports = ${missing('prom-client Pushgateway and AggregatorRegistry')};`,
   },
   // axios probes fetch, Request and Response when it is imported, which makes Node load undici and
-  // web streams; the consumer uses the http adapter (`adapter: 'http'` in consumer/src/main.ts).
+  // web streams; the consumer uses the http adapter (`adapter: 'http'` in consumer/src/consumer.ts).
   // `getFetch` returning nothing makes axios say "adapter fetch is not available in the build".
   {
     path: /^\.\/fetch\.js$/,
@@ -64,7 +64,7 @@ const UNUSED_MODULES = [
     contents: `const request = ${missing('follow-redirects (axios maxRedirects > 0)')};
       module.exports = { http: { request }, https: { request } };`,
   },
-  // Proxies are off (`proxy: false` in consumer/src/main.ts) and no request sends a multipart form.
+  // Proxies are off (`proxy: false` in consumer/src/consumer.ts) and no request sends a multipart form.
   {
     path: /^https-proxy-agent$/,
     importer: /node_modules\/axios\//,

@@ -4,8 +4,8 @@
 // The build itself fails when a stub or an edit matches nothing (an upgrade moved the file).
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ProcessPool, freePort } from './support/services';
-import type { Entry } from './support/services';
+import { ProcessPool, freePort } from '../support/service-process';
+import type { Entry } from '../support/service-process';
 
 const pool = new ProcessPool();
 afterEach(() => pool.stopAll());
