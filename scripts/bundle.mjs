@@ -26,7 +26,7 @@ const missing = (what) =>
  * (CommonJS source). Each one costs memory and start-up time at import (docs/performance.md).
  * `importer` is matched against the importing file's path, so only that import is replaced.
  */
-const UNUSED_MODULES = [
+export const UNUSED_MODULES = [
   // Express exports express.json() & co.; the producer reads no request bodies. body-parser loads
   // iconv-lite's code tables, raw-body and type-is on import.
   {
@@ -100,7 +100,7 @@ const UNUSED_MODULES = [
  * Lines in dependencies replaced when they are bundled; the build fails if one is no longer found, so
  * that an upgrade cannot silently undo a replacement.
  */
-const SOURCE_EDITS = [
+export const SOURCE_EDITS = [
   // axios keeps the global FormData for one `instanceof` test in `isFormData`, whose fallback
   // (Object.prototype.toString gives "[object FormData]") recognises such objects all the same.
   // Reading `globalThis.FormData` makes Node load undici, web streams, worker_threads and http2:
