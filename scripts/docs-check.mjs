@@ -120,7 +120,8 @@ class Service {
     this.lines = [];
     this.child = spawn(args[0], args.slice(1), {
       cwd: root,
-      env: { ...process.env, NODE_ENV: 'production', ...env },
+      // No SIGTERM grace (docs/operations.md): the check stops many processes and need not wait.
+      env: { ...process.env, NODE_ENV: 'production', SHUTDOWN_GRACE_MS: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: options.detached ?? false,
     });
