@@ -13,8 +13,7 @@
 //
 // - a "log" sample passes when each of its lines, normalised, is part of a line the programs printed;
 // - a "transcript" sample (`$ command` lines followed by what they print) runs `node producer|consumer`
-//   with the environment given and `curl` against the running pair, and compares the output.
-//
+//   with the environment given and `curl` against the running pair, and compares the output;
 // - every variable the services parse is in docs/configuration.md with the code's default, and
 //   docker-compose.yml and .env.example pass each of the producer's and the consumer's.
 //
