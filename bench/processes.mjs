@@ -33,7 +33,8 @@ export async function startService({ args, env = {}, port, core = 0 }) {
   const [command, commandArgs] = pinned(core, process.execPath, args);
   const startedAt = performance.now();
   const child = spawn(command, commandArgs, {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    // No grace period after SIGTERM: no load balancer sends these processes traffic.
+    env: { ...process.env, LOG_LEVEL: 'info', SHUTDOWN_GRACE_MS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = [];

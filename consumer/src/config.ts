@@ -1,6 +1,14 @@
 import * as z from 'zod';
-import { MAX_TIMER_MS, commonEnv, envVar, parseEnv } from '@fogpair/shared';
-import type { LogFormat, LogLevel } from '@fogpair/shared';
+import {
+  MAX_TIMER_MS,
+  checkHttpServerEnv,
+  commonEnv,
+  envVar,
+  httpServerEnv,
+  httpServerLimitsOf,
+  parseEnv,
+} from '@fogpair/shared';
+import type { HttpServerLimits, LogFormat, LogLevel } from '@fogpair/shared';
 
 export interface ConsumerConfig {
   readonly producerUrl: string;
@@ -23,7 +31,11 @@ export interface ConsumerConfig {
   readonly statusHost: string;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
+  /** After SIGTERM: the status server serves on this long before closing (SIGINT: none). */
+  readonly shutdownGraceMs: number;
   readonly shutdownTimeoutMs: number;
+  /** Timeouts and the connection cap of the status server. */
+  readonly http: HttpServerLimits;
 }
 
 /** Unset, the breaker probes again after this many poll intervals. */
@@ -55,8 +67,10 @@ const ConsumerEnvSchema = z
     STATUS_HOST: envVar.host('0.0.0.0'),
     DASHBOARD_MAX_STREAMS_PER_ADDRESS: envVar.integer(8, { min: 1, max: MAX_DASHBOARD_STREAMS }),
     ...commonEnv,
+    ...httpServerEnv,
   })
   .superRefine((vars, ctx) => {
+    checkHttpServerEnv(vars, ctx);
     if (vars.REQUEST_TIMEOUT_MS !== undefined && vars.REQUEST_TIMEOUT_MS >= vars.POLL_INTERVAL_MS) {
       ctx.addIssue({
         code: 'custom',
@@ -96,6 +110,8 @@ export function parseConsumerConfig(env: Readonly<Record<string, string | undefi
     statusHost: vars.STATUS_HOST,
     logLevel: vars.LOG_LEVEL,
     logFormat: vars.LOG_FORMAT,
+    shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
+    http: httpServerLimitsOf(vars),
   });
 }

@@ -3,8 +3,15 @@ import type { Server } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import axios from 'axios';
 import type { AxiosInstance } from 'axios';
-import { Registry, collectDefaultMetrics } from 'prom-client';
-import { answerClientErrorsWithJson, closeServer, redactUrl } from '@fogpair/shared';
+import { Registry } from 'prom-client';
+import {
+  answerClientErrorsWithJson,
+  applyHttpServerLimits,
+  cachedExposition,
+  closeServer,
+  collectRuntimeMetrics,
+  redactUrl,
+} from '@fogpair/shared';
 import type { Logger } from '@fogpair/shared';
 import { MAX_DASHBOARD_STREAMS } from './config';
 import type { ConsumerConfig } from './config';
@@ -25,8 +32,10 @@ export interface ConsumerOptions {
   logger: Logger;
   /** The client for the producer; by default a new connection per poll. */
   http?: AxiosInstance;
-  /** Where the metrics go; by default a new registry with Node's default metrics. */
+  /** Where the metrics go; by default a new registry with Node's runtime metrics. */
   registry?: Registry;
+  /** How old a rendering of /metrics may be; 0 (the default) renders every time. */
+  metricsMaxAgeMs?: number;
   timers?: Timers;
   /** The wall clock, for the times /stats and the dashboard show. */
   now?: () => number;
@@ -39,8 +48,11 @@ export interface Consumer {
   readonly history: PollHistory;
   /** Starts polling: at once, then every interval. */
   start(): void;
-  /** Stops polling (a poll in flight is dropped, not counted), ends the live dashboards, closes the server. */
-  stop(): Promise<void>;
+  /**
+   * Stops polling (a poll in flight is dropped, not counted), ends the live dashboards, and closes the
+   * server after serving on for `graceMs` with `Connection: close`.
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -67,6 +79,7 @@ export function createConsumer({
   logger,
   http = createProducerHttpClient(),
   registry = defaultRegistry(),
+  metricsMaxAgeMs = 0,
   timers = realTimers,
   now = Date.now,
 }: ConsumerOptions): Consumer {
@@ -115,10 +128,11 @@ export function createConsumer({
   const server = createStatusServer({
     stats: () => history.stats(),
     isAlive: () => timers.now() - lastTickAt < config.livenessMs,
-    metrics: registry,
+    metrics: metricsMaxAgeMs > 0 ? cachedExposition(registry, metricsMaxAgeMs) : registry,
     routes: dashboard.routes,
   });
   answerClientErrorsWithJson(server);
+  applyHttpServerLimits(server, config.http);
 
   let schedule: FixedRateSchedule | undefined;
   return {
@@ -146,17 +160,17 @@ export function createConsumer({
         },
       });
     },
-    async stop() {
+    async stop(graceMs = 0) {
       schedule?.stop();
       shutdown.abort();
       dashboard.close();
-      await closeServer(server);
+      await closeServer(server, { graceMs });
     },
   };
 }
 
 function defaultRegistry(): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  collectRuntimeMetrics(registry);
   return registry;
 }

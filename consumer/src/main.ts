@@ -1,4 +1,11 @@
-import { createLogger, handleLifecycle, listen, loadConfigOrExit, redactUrl } from '@fogpair/shared';
+import {
+  METRICS_MAX_AGE_MS,
+  createLogger,
+  handleLifecycle,
+  listen,
+  loadConfigOrExit,
+  redactUrl,
+} from '@fogpair/shared';
 import { parseConsumerConfig } from './config';
 import { createConsumer } from './consumer';
 
@@ -6,9 +13,14 @@ import { createConsumer } from './consumer';
 async function main(): Promise<void> {
   const config = loadConfigOrExit(parseConsumerConfig);
   const logger = createLogger({ service: 'consumer', level: config.logLevel, format: config.logFormat });
-  const consumer = createConsumer({ config, logger });
+  const consumer = createConsumer({ config, logger, metricsMaxAgeMs: METRICS_MAX_AGE_MS });
 
-  handleLifecycle({ logger, timeoutMs: config.shutdownTimeoutMs, stop: () => consumer.stop() });
+  handleLifecycle({
+    logger,
+    graceMs: config.shutdownGraceMs,
+    timeoutMs: config.shutdownTimeoutMs,
+    stop: (_signal, graceMs) => consumer.stop(graceMs),
+  });
 
   logger.info(`Consumer polling ${redactUrl(config.producerUrl)} every ${config.pollIntervalMs} ms`, {
     timeoutMs: config.requestTimeoutMs,

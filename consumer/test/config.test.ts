@@ -27,7 +27,9 @@ describe('parseConsumerConfig', () => {
       statusHost: '0.0.0.0',
       logLevel: 'info',
       logFormat: 'pretty',
+      shutdownGraceMs: 3000,
       shutdownTimeoutMs: 5000,
+      http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5000, maxConnections: 512 },
     });
   });
 
@@ -60,8 +62,13 @@ describe('parseConsumerConfig', () => {
         STATUS_HOST: '::1',
         LOG_LEVEL: 'warn',
         LOG_FORMAT: 'json',
+        SHUTDOWN_GRACE_MS: '0',
         SHUTDOWN_TIMEOUT_MS: '100',
         DASHBOARD_MAX_STREAMS_PER_ADDRESS: '2',
+        HTTP_HEADERS_TIMEOUT_MS: '1000',
+        HTTP_REQUEST_TIMEOUT_MS: '2000',
+        HTTP_KEEP_ALIVE_TIMEOUT_MS: '500',
+        HTTP_MAX_CONNECTIONS: '32',
       }),
     ).toEqual({
       producerUrl: 'http://localhost:5001/number',
@@ -79,7 +86,9 @@ describe('parseConsumerConfig', () => {
       statusHost: '::1',
       logLevel: 'warn',
       logFormat: 'json',
+      shutdownGraceMs: 0,
       shutdownTimeoutMs: 100,
+      http: { headersTimeoutMs: 1000, requestTimeoutMs: 2000, keepAliveTimeoutMs: 500, maxConnections: 32 },
     });
   });
 

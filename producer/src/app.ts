@@ -51,10 +51,10 @@ export function createApp({ random, logger, instance, isReady, metrics }: Produc
   });
 
   if (metrics) {
-    const { registry } = metrics;
+    const { exposition } = metrics;
     route(app, '/metrics', (_request, response) => {
-      registry.metrics().then(
-        (text) => response.set('Cache-Control', 'no-store').type(registry.contentType).send(text),
+      exposition.metrics().then(
+        (text) => response.set('Cache-Control', 'no-store').type(exposition.contentType).send(text),
         (error: unknown) => {
           logger.error('Cannot collect metrics', { error });
           sendError(response, 500, 'internal_error', 'Cannot collect metrics');

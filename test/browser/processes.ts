@@ -24,7 +24,8 @@ export async function startService(
   env: Record<string, string>,
 ): Promise<Service> {
   const child = spawn(command, args, {
-    env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
+    // No grace period after SIGTERM: no load balancer sends these processes traffic.
+    env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'info', SHUTDOWN_GRACE_MS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

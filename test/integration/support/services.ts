@@ -39,7 +39,9 @@ export class ServiceProcess {
 
   constructor(service: ServiceName, env: Record<string, string>, entry: Entry = 'main') {
     this.child = spawn(process.execPath, [entryPath(service, entry)], {
-      env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', ...env },
+      // No grace period after SIGTERM unless a test asks for one: no load balancer sends these
+      // processes traffic, and tests stop many of them.
+      env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', SHUTDOWN_GRACE_MS: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     collectLines(this.child.stdout, this.stdout, (line) => {
