@@ -1,8 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { ProcessPool, ROOT, freePort } from '../integration/support/services';
-import type { ServiceProcess } from '../integration/support/services';
+import { ProcessPool, ROOT, freePort } from '../support/service-process';
+import type { ServiceProcess } from '../support/service-process';
 
 export { ProcessPool, freePort };
 

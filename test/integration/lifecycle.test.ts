@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import { EXIT_CONFIG } from '@fogpair/shared';
-import { ProcessPool, freePort } from './support/services';
+import { ProcessPool, freePort } from '../support/service-process';
 
 const pool = new ProcessPool();
 afterEach(() => pool.stopAll());
