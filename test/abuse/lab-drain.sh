@@ -61,12 +61,15 @@ judge() {
 }
 
 compose_drill() {
-  local project="fogpair${RUN_ID//-/}" port load_ms=3000 out err rc=0
+  # The docker CLI takes from 0.3 to 3 s on a busy machine to deliver SIGTERM, so this drill widens
+  # the grace period to 10 s: the 6 s load then always spans the SIGTERM and ends inside the grace.
+  local project="fogpair${RUN_ID//-/}" port load_ms=6000 out err rc=0
   port=$(free_port)
   out=$(mktemp)
   err=$(mktemp)
   dc() {
     IMAGE_TAG=$RUN_ID PRODUCER_PUBLISHED_PORT=$port STATUS_PUBLISHED_PORT=$(free_port) \
+      SHUTDOWN_GRACE_MS=10000 STOP_GRACE_PERIOD=20s \
       docker compose -p "$project" --project-directory "$src" -f "$src/docker-compose.yml" "$@"
   }
   cleanup() {
@@ -85,7 +88,7 @@ compose_drill() {
     say "FAIL: the load got no answer"
     return 1
   }
-  sleep 0.5
+  sleep 1
   local t0
   t0=$(now_ms)
   dc stop producer >/dev/null 2>&1
