@@ -63,7 +63,8 @@ judge() {
 compose_drill() {
   # The docker CLI takes from 0.3 to 3 s on a busy machine to deliver SIGTERM, so this drill widens
   # the grace period to 10 s: the 6 s load then always spans the SIGTERM and ends inside the grace.
-  local project="fogpair${RUN_ID//-/}" port load_ms=6000 out err rc=0
+  local load_ms=6000 rc=0
+  project="fogpair${RUN_ID//-/}"
   port=$(free_port)
   out=$(mktemp)
   err=$(mktemp)
@@ -102,10 +103,13 @@ compose_drill() {
   return $rc
 }
 
+registry="${LAB_NET_PREFIX:-10.213.0}.1:${LAB_REGISTRY_PORT:-5001}"
+stack="drain${RUN_ID//-/}"
+we_started=0
 swarm_drill() {
-  local registry="${LAB_NET_PREFIX:-10.213.0}.1:${LAB_REGISTRY_PORT:-5001}" stack="drain${RUN_ID//-/}"
-  local we_started=0 rc=0
+  local rc=0
   mgr() { DOCKER_HOST="unix:///run/lab/swarm/pi1/docker.sock" docker "$@"; }
+  # Globals, not locals: the EXIT trap runs after this function has returned.
   cleanup() {
     mgr service rm "${stack}_load" >/dev/null 2>&1
     mgr stack rm "$stack" >/dev/null 2>&1
@@ -146,7 +150,9 @@ swarm_drill() {
   sleep 12 # the first health check (interval 10 s), so that the update starts from healthy tasks
   local load_ms=100000
   say "load: $CONNECTIONS keep-alive clients for $((load_ms / 1000)) s, by service name, from inside the stack's network"
+  # The producer image has node; its health check (GET :5000/readyz) does not apply to the load.
   mgr service create -q --detach --name "${stack}_load" --network "${stack}_fogpair" --restart-condition none \
+    --no-healthcheck \
     --constraint node.role==manager \
     --mount "type=bind,src=$TOOLS,dst=/tools,readonly" --entrypoint node \
     "$registry/fogpair-producer:$RUN_ID" /tools/keep-alive-load.mjs http://producer:5000/number $CONNECTIONS $load_ms >/dev/null
