@@ -43,7 +43,7 @@ function mimeTypes(...types) {
  * (CommonJS source). Each one costs memory and start-up time at import (docs/performance.md).
  * `importer` is matched against the importing file's path, so only that import is replaced.
  */
-const UNUSED_MODULES = [
+export const UNUSED_MODULES = [
   // Express exports express.json() & co.; the producer reads no request bodies. body-parser loads
   // iconv-lite's code tables, raw-body and type-is on import.
   {
@@ -116,13 +116,32 @@ const UNUSED_MODULES = [
     importer: /node_modules\/axios\//,
     contents: `module.exports = ${missing('form-data (axios multipart bodies)')};`,
   },
+  // The autoscaler talks to the Docker API over the unix socket: no ssh:// DOCKER_HOST (ssh2, with its
+  // native add-ons), no image builds (BuildKit sessions over gRPC, protobufjs), no archives (tar-fs).
+  {
+    path: /^ssh2$/,
+    importer: /node_modules\/docker-modem\/lib\/ssh\.js$/,
+    contents: `module.exports = { Client: ${missing('ssh2 (DOCKER_HOST=ssh://…)')} };`,
+  },
+  {
+    path: /^\.\/(session|buildkit)$/,
+    importer: /node_modules\/dockerode\/lib\/docker\.js$/,
+    contents: `const unused = ${missing('dockerode image builds (BuildKit session)')};
+      module.exports = Object.assign(unused, { followProgress: unused });`,
+  },
+  {
+    path: /^(tar-fs|@balena\/dockerignore)$/,
+    importer: /node_modules\/dockerode\/lib\/util\.js$/,
+    contents: `const unused = ${missing('dockerode archives (tar-fs, dockerignore)')};
+      module.exports = Object.assign(unused, { pack: unused, default: unused });`,
+  },
 ];
 
 /**
  * Lines in dependencies replaced when they are bundled; the build fails if one is no longer found, so
  * that an upgrade cannot silently undo a replacement.
  */
-const SOURCE_EDITS = [
+export const SOURCE_EDITS = [
   // axios keeps the global FormData for one `instanceof` test in `isFormData`, whose fallback
   // (Object.prototype.toString gives "[object FormData]") recognises such objects all the same.
   // Reading `globalThis.FormData` makes Node load undici, web streams, worker_threads and http2:
@@ -168,12 +187,12 @@ export function stubUnusedModules(modules = UNUSED_MODULES, edits = SOURCE_EDITS
 }
 
 /**
- * Bundles both services. Fails if a stub or an edit applied to neither bundle. `write: false` builds in
+ * Bundles every service. Fails if a stub or an edit applied to neither bundle. `write: false` builds in
  * memory only (for tests).
  */
 export async function bundleServices({ modules = UNUSED_MODULES, edits = SOURCE_EDITS, write = true } = {}) {
   const applied = new Set();
-  for (const service of ['producer', 'consumer']) {
+  for (const service of ['producer', 'consumer', 'autoscaler']) {
     await build({
       ...bundleOptions,
       // The TypeScript sources, not shared/dist: tsc's CommonJS output hides which exports are used, so
