@@ -187,7 +187,7 @@ export function stubUnusedModules(modules = UNUSED_MODULES, edits = SOURCE_EDITS
 }
 
 /**
- * Bundles every service. Fails if a stub or an edit applied to neither bundle. `write: false` builds in
+ * Bundles every service. Fails if a stub or an edit applied to no bundle. `write: false` builds in
  * memory only (for tests).
  */
 export async function bundleServices({ modules = UNUSED_MODULES, edits = SOURCE_EDITS, write = true } = {}) {
@@ -213,7 +213,7 @@ export async function bundleServices({ modules = UNUSED_MODULES, edits = SOURCE_
   ];
   if (unmatched.length > 0) {
     throw new Error(
-      `scripts/bundle.mjs: matched nothing in either bundle (a dependency moved or changed; update or remove it):\n  ${unmatched.join('\n  ')}`,
+      `scripts/bundle.mjs: matched nothing in any bundle (a dependency moved or changed; update or remove it):\n  ${unmatched.join('\n  ')}`,
     );
   }
 }

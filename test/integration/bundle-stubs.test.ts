@@ -88,7 +88,7 @@ describe('scripts/bundle.mjs', () => {
        edits: [...SOURCE_EDITS, { file: /node_modules\\/axios\\/lib\\/gone\\.js$/, from: 'a', to: 'b' }]`,
     );
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toContain('matched nothing in either bundle');
+    expect(result.stderr).toContain('matched nothing in any bundle');
     expect(result.stderr).toContain('stub /^left-pad$/ from /./');
     expect(result.stderr).toContain('edit of /node_modules\\/axios\\/lib\\/gone\\.js$/');
   });
