@@ -12,7 +12,7 @@
 # Bake cannot read package.json; scripts/swarm.sh passes TAG=<version> and GIT_REVISION.
 
 variable "REGISTRY" {
-  # The registry service on the swarm's manager, reached as 127.0.0.1:5001 on every node (README, "Deploy on Raspberry Pis").
+  # The registry service on the swarm's manager, reached as 127.0.0.1:5001 on every node (docs/raspberry-pi-swarm.md).
   default = "127.0.0.1:5001"
 }
 

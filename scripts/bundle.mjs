@@ -23,7 +23,7 @@ const missing = (what) =>
 
 /**
  * Modules the dependencies import when they are loaded but the services never use, replaced by stubs
- * (CommonJS source). Each one costs memory and start-up time at import (README, "Performance").
+ * (CommonJS source). Each one costs memory and start-up time at import (docs/performance.md).
  * `importer` is matched against the importing file's path, so only that import is replaced.
  */
 const UNUSED_MODULES = [

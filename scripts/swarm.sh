@@ -11,7 +11,7 @@
 #   scripts/swarm.sh rm                     docker stack rm $STACK
 #
 # Environment (all optional):
-#   REGISTRY   image registry                  default 127.0.0.1:5001 (see README, "Deploy on Raspberry Pis")
+#   REGISTRY   image registry                  default 127.0.0.1:5001 (see docs/raspberry-pi-swarm.md)
 #   TAG        image tag                       default the version in package.json
 #   STACK      stack name                      default fogpair
 #   INSECURE   1 = the registry speaks plain HTTP (docker manifest --insecure, --per-platform only);

@@ -9,7 +9,7 @@ import type { ServiceProcess } from './support/services';
 
 /**
  * Fault drills: real processes over loopback, with fast intervals. Each drill prints what it
- * measured and adds it to artifacts/drills.json for the README.
+ * measured and adds it to artifacts/drills.json for docs/operations.md ("Fault drills").
  */
 
 const INTERVAL_MS = 200;
