@@ -12,7 +12,7 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{shared,producer,consumer,tools/load}/test/**/*.test.ts'],
+      testMatch: ['<rootDir>/{shared,producer,consumer,autoscaler,tools/load}/test/**/*.test.ts'],
     },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
     // Its slow tests pass their own timeouts.

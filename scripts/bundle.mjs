@@ -75,6 +75,25 @@ const UNUSED_MODULES = [
     importer: /node_modules\/axios\//,
     contents: `module.exports = ${missing('form-data (axios multipart bodies)')};`,
   },
+  // The autoscaler talks to the Docker API over the unix socket: no ssh:// DOCKER_HOST (ssh2, with its
+  // native add-ons), no image builds (BuildKit sessions over gRPC, protobufjs), no archives (tar-fs).
+  {
+    path: /^ssh2$/,
+    importer: /node_modules\/docker-modem\/lib\/ssh\.js$/,
+    contents: `module.exports = { Client: ${missing('ssh2 (DOCKER_HOST=ssh://…)')} };`,
+  },
+  {
+    path: /^\.\/(session|buildkit)$/,
+    importer: /node_modules\/dockerode\/lib\/docker\.js$/,
+    contents: `const unused = ${missing('dockerode image builds (BuildKit session)')};
+      module.exports = Object.assign(unused, { followProgress: unused });`,
+  },
+  {
+    path: /^(tar-fs|@balena\/dockerignore)$/,
+    importer: /node_modules\/dockerode\/lib\/util\.js$/,
+    contents: `const unused = ${missing('dockerode archives (tar-fs, dockerignore)')};
+      module.exports = Object.assign(unused, { pack: unused, default: unused });`,
+  },
 ];
 
 /**
@@ -119,7 +138,7 @@ export function stubUnusedModules(modules = UNUSED_MODULES, edits = SOURCE_EDITS
 }
 
 export async function bundleServices() {
-  for (const service of ['producer', 'consumer']) {
+  for (const service of ['producer', 'consumer', 'autoscaler']) {
     await build({
       ...bundleOptions,
       // The TypeScript sources, not shared/dist: tsc's CommonJS output hides which exports are used, so

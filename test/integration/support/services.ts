@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..', '..');
 
-export type ServiceName = 'producer' | 'consumer';
+export type ServiceName = 'producer' | 'consumer' | 'autoscaler';
 
 /** The tsc output (what `node producer` runs) or the esbuild bundle (what the images ship). */
 export type Entry = 'main' | 'bundle';
