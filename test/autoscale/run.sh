@@ -319,11 +319,13 @@ run_table() {
   auto="$(load_summary "${STACK}_tableauto")"
   say "replicas asked during the autoscaled run: $timeline"
   mgr service scale --detach "${STACK}_autoscaler=0" >/dev/null
-  autoscaler_gone() { [ "$(running_count autoscaler)" = 0 ]; }
-  wait_for 60 "autoscaler stopped" autoscaler_gone
+  # Gone for good: a task that is shutting down may still decide once, and would undo a scale by hand.
+  autoscaler_gone() { ! mgr service ps --format '{{.CurrentState}}' "${STACK}_autoscaler" | grep -q '^Running'; }
+  wait_for 60 "autoscaler stopped" autoscaler_gone || { fail "table: the autoscaler did not stop"; return 1; }
   for i in $(seq "$repeats"); do
     mgr service scale --detach "${STACK}_producer=1" >/dev/null
-    wait_for 90 "1 producer" replicas_are 1 || { fail "table: not 1 producer"; return 1; }
+    wait_for 90 "1 producer" replicas_are 1 ||
+      { fail "table: not 1 producer (asked $(spec_replicas producer), running $(running_count producer))"; return 1; }
     one+=("$(one_load "table1x$i" "$secs")")
     say "table: 1 replica fixed, run $i: $(describe_load "${one[-1]}")"
     mgr service scale --detach "${STACK}_producer=3" >/dev/null
@@ -349,7 +351,10 @@ run_table() {
   [ -n "$auto" ] && [ "${#one[@]}" = "$repeats" ] && [ "${#three[@]}" = "$repeats" ] || fail "table: a load run printed no summary"
   exit "$failed"
 }
-[ "${AUTOSCALE_TEST_TABLE:-0}" = 1 ] && run_table
+if [ "${AUTOSCALE_TEST_TABLE:-0}" = 1 ]; then
+  run_table # exits with the result; returns only when a step failed
+  exit 1
+fi
 
 # ---------------------------------------------------------------- 2. the load step
 echo idle >"$WORK/phase"
