@@ -15,6 +15,8 @@ module.exports = {
       testMatch: ['<rootDir>/{shared,producer,consumer,autoscaler,tools/load}/test/**/*.test.ts'],
     },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+    // Probes of issue 9 against real processes on loopback: `npm run test:abuse` (bounded, ~2 minutes).
+    { ...common, displayName: 'abuse', testMatch: ['<rootDir>/test/abuse/**/*.test.ts'] },
     // Its slow tests pass their own timeouts.
     { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },
   ],

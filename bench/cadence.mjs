@@ -1,6 +1,6 @@
 // Consumer cadence: the consumer's own fixed-rate schedule (consumer/dist, the tsc output of
 // consumer/src/fixed-rate-schedule.ts) running the consumer's own fetchNumber with an axios client set up
-// as consumer/src/main.ts does (new connection per poll) against a local producer, versus the naive
+// as consumer/src/consumer.ts does (new connection per poll) against a local producer, versus the naive
 // `await request; await sleep(interval)` loop, same request, same interval. Prints one JSON line.
 // Usage: node bench/cadence.mjs '{"url":"http://127.0.0.1:5000/number","intervalMs":20,"ticks":200}'
 import { Agent } from 'node:http';

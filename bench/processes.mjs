@@ -1,11 +1,9 @@
 // Spawning the services under test and reading what the kernel knows about them.
-import { spawn, spawnSync } from 'node:child_process';
-import { Buffer } from 'node:buffer';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer, connect } from 'node:net';
-import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
+// Compiled by `npm run build` (tsc -b), which every bench script runs first.
+import { ServiceProcess, freePort } from '../test/support/dist/service-process.js';
 
 /** Clock ticks per second, the unit of utime/stime in /proc/<pid>/stat. */
 export const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
@@ -20,57 +18,27 @@ export function pinned(core, command, args) {
 
 export const pinning = HAS_TASKSET && CORES > 1 ? 'server on core 0, load on core 1 (taskset)' : 'not pinned';
 
-export async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+/** A loopback port that was free a moment ago (test/support/service-process.ts). */
+export { freePort };
 
-/** Starts `node <args>` pinned to core 0 with `env` added; resolves once `port` accepts connections. */
+/**
+ * Starts `node <args>` pinned to `core` with this process's environment plus `env` (LOG_LEVEL=info
+ * unless `env` says otherwise), through the one service starter the tests use; resolves once
+ * `port` accepts connections. The result has `child`, `startedAt`, `output()` and `stop()`.
+ */
 export async function startService({ args, env = {}, port, core = 0 }) {
   const [command, commandArgs] = pinned(core, process.execPath, args);
-  const startedAt = performance.now();
-  const child = spawn(command, commandArgs, {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const service = new ServiceProcess({
+    name: args.at(-1),
+    command,
+    args: commandArgs,
+    env: { LOG_LEVEL: 'info', ...env },
+    inheritEnv: true,
   });
-  const output = [];
-  child.stdout.on('data', (chunk) => output.push(chunk));
-  child.stderr.on('data', (chunk) => output.push(chunk));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const service = {
-    child,
-    startedAt,
-    exited,
-    output: () => Buffer.concat(output).toString('utf8'),
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const timer = sleep(3000).then(() => child.kill('SIGKILL'));
-      await Promise.race([exited, timer]);
-    },
-  };
-  if (port !== undefined) await waitForPort(port, service);
+  const stop = service.stop.bind(service);
+  service.stop = () => stop('SIGTERM', { killAfterMs: 3000 });
+  if (port !== undefined) await service.waitForConnections(port);
   return service;
-}
-
-async function waitForPort(port, service) {
-  const deadline = performance.now() + 15_000;
-  while (performance.now() < deadline) {
-    if (service.child.exitCode !== null) throw new Error(`service exited early:\n${service.output()}`);
-    const open = await new Promise((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await sleep(2);
-  }
-  throw new Error(`nothing listens on ${port} after 15 s:\n${service.output()}`);
 }
 
 /** One GET; resolves with the status code, or undefined when the connection fails. */

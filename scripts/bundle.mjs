@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 export const bundleOptions = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   format: 'cjs',
   // Whitespace and syntax only: identifiers stay, so that a stack trace in a log still names functions.
   minifyWhitespace: true,
@@ -26,7 +26,7 @@ const missing = (what) =>
  * (CommonJS source). Each one costs memory and start-up time at import (docs/performance.md).
  * `importer` is matched against the importing file's path, so only that import is replaced.
  */
-const UNUSED_MODULES = [
+export const UNUSED_MODULES = [
   // Express exports express.json() & co.; the producer reads no request bodies. body-parser loads
   // iconv-lite's code tables, raw-body and type-is on import.
   {
@@ -43,7 +43,7 @@ const UNUSED_MODULES = [
     contents: `module.exports = ${missing('prom-client Pushgateway and AggregatorRegistry')};`,
   },
   // axios probes fetch, Request and Response when it is imported, which makes Node load undici and
-  // web streams; the consumer uses the http adapter (`adapter: 'http'` in consumer/src/main.ts).
+  // web streams; the consumer uses the http adapter (`adapter: 'http'` in consumer/src/consumer.ts).
   // `getFetch` returning nothing makes axios say "adapter fetch is not available in the build".
   {
     path: /^\.\/fetch\.js$/,
@@ -64,7 +64,7 @@ const UNUSED_MODULES = [
     contents: `const request = ${missing('follow-redirects (axios maxRedirects > 0)')};
       module.exports = { http: { request }, https: { request } };`,
   },
-  // Proxies are off (`proxy: false` in consumer/src/main.ts) and no request sends a multipart form.
+  // Proxies are off (`proxy: false` in consumer/src/consumer.ts) and no request sends a multipart form.
   {
     path: /^https-proxy-agent$/,
     importer: /node_modules\/axios\//,
@@ -100,7 +100,7 @@ const UNUSED_MODULES = [
  * Lines in dependencies replaced when they are bundled; the build fails if one is no longer found, so
  * that an upgrade cannot silently undo a replacement.
  */
-const SOURCE_EDITS = [
+export const SOURCE_EDITS = [
   // axios keeps the global FormData for one `instanceof` test in `isFormData`, whose fallback
   // (Object.prototype.toString gives "[object FormData]") recognises such objects all the same.
   // Reading `globalThis.FormData` makes Node load undici, web streams, worker_threads and http2:
@@ -112,22 +112,30 @@ const SOURCE_EDITS = [
   },
 ];
 
-/** esbuild plugin: resolves each import in `modules` to its stub, and applies `edits`. */
-export function stubUnusedModules(modules = UNUSED_MODULES, edits = SOURCE_EDITS) {
+/**
+ * esbuild plugin: resolves each import in `modules` to its stub, and applies `edits`. Records in
+ * `applied` which of them took effect (`stub:<index>`, `edit:<index>`), so that the caller can fail the
+ * build for one that matched nothing: after an upgrade moves a file, a stub or an edit would otherwise
+ * silently stop applying and the memory it saved would come back.
+ */
+export function stubUnusedModules(modules = UNUSED_MODULES, edits = SOURCE_EDITS, applied = new Set()) {
   return {
     name: 'stub-unused-modules',
     setup(builder) {
-      for (const { file, from, to } of edits) {
+      edits.forEach(({ file, from, to }, index) => {
         builder.onLoad({ filter: file }, async (args) => {
           const source = await readFile(args.path, 'utf8');
           if (!source.includes(from)) throw new Error(`${args.path} no longer contains: ${from}`);
+          applied.add(`edit:${index}`);
           return { contents: source.replace(from, to), loader: 'js' };
         });
-      }
+      });
       modules.forEach(({ path, importer }, index) => {
-        builder.onResolve({ filter: path }, (args) =>
-          importer.test(args.importer) ? { path: `${args.path}#${index}`, namespace: 'stub' } : undefined,
-        );
+        builder.onResolve({ filter: path }, (args) => {
+          if (!importer.test(args.importer)) return undefined;
+          applied.add(`stub:${index}`);
+          return { path: `${args.path}#${index}`, namespace: 'stub' };
+        });
       });
       builder.onLoad({ filter: /.*/, namespace: 'stub' }, (args) => ({
         contents: modules[Number(args.path.split('#').at(-1))].contents,
@@ -137,18 +145,35 @@ export function stubUnusedModules(modules = UNUSED_MODULES, edits = SOURCE_EDITS
   };
 }
 
-export async function bundleServices() {
+/**
+ * Bundles every service. Fails if a stub or an edit applied to neither bundle. `write: false` builds in
+ * memory only (for tests).
+ */
+export async function bundleServices({ modules = UNUSED_MODULES, edits = SOURCE_EDITS, write = true } = {}) {
+  const applied = new Set();
   for (const service of ['producer', 'consumer', 'autoscaler']) {
     await build({
       ...bundleOptions,
       // The TypeScript sources, not shared/dist: tsc's CommonJS output hides which exports are used, so
       // esbuild would keep all of zod (1 MB with its locales) instead of the parts the services call.
       alias: { '@fogpair/shared': fileURLToPath(new URL('../shared/src/index.ts', import.meta.url)) },
-      plugins: [stubUnusedModules()],
+      plugins: [stubUnusedModules(modules, edits, applied)],
       entryPoints: [`${service}/src/main.ts`],
       outfile: `${service}/dist/${service}.cjs`,
       sourcemap: 'linked',
+      write,
     });
+  }
+  const unmatched = [
+    ...modules
+      .filter((_, index) => !applied.has(`stub:${index}`))
+      .map(({ path, importer }) => `stub ${path} from ${importer}`),
+    ...edits.filter((_, index) => !applied.has(`edit:${index}`)).map(({ file }) => `edit of ${file}`),
+  ];
+  if (unmatched.length > 0) {
+    throw new Error(
+      `scripts/bundle.mjs: matched nothing in either bundle (a dependency moved or changed; update or remove it):\n  ${unmatched.join('\n  ')}`,
+    );
   }
 }
 

@@ -1,6 +1,14 @@
 import * as z from 'zod';
-import { MAX_TIMER_MS, commonEnv, envVar, parseEnv } from '@fogpair/shared';
-import type { LogFormat, LogLevel } from '@fogpair/shared';
+import {
+  MAX_TIMER_MS,
+  checkHttpServerEnv,
+  commonEnv,
+  envVar,
+  httpServerEnv,
+  httpServerLimitsOf,
+  parseEnv,
+} from '@fogpair/shared';
+import type { HttpServerLimits, LogFormat, LogLevel } from '@fogpair/shared';
 
 export interface ConsumerConfig {
   readonly producerUrl: string;
@@ -11,20 +19,40 @@ export interface ConsumerConfig {
   readonly retryBaseDelayMs: number;
   readonly breakerFailureThreshold: number;
   readonly breakerResetMs: number;
+  /** The probe goes out this long after the poll that opened the breaker: the last tick within breakerResetMs. */
+  readonly breakerProbeAfterMs: number;
+  /** One poll, retries included, ends this long after it started: before the next tick, with room to spare. */
+  readonly pollBudgetMs: number;
+  /** /healthz turns 503 when no tick has come for this long. */
+  readonly livenessMs: number;
+  /** Live dashboards (SSE streams) open at once from one client address; 64 in all. */
+  readonly dashboardMaxStreamsPerAddress: number;
   readonly statusPort: number;
   readonly statusHost: string;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
+  /** After SIGTERM: the status server serves on this long before closing (SIGINT: none). */
+  readonly shutdownGraceMs: number;
   readonly shutdownTimeoutMs: number;
+  /** Timeouts and the connection cap of the status server. */
+  readonly http: HttpServerLimits;
 }
 
 /** Unset, the breaker probes again after this many poll intervals. */
 const BREAKER_RESET_INTERVALS = 5;
 
+/** How long one poll may take: it must end before the next tick, with a little room to spare. */
+function pollBudgetMs(pollIntervalMs: number): number {
+  return pollIntervalMs - Math.min(100, Math.ceil(pollIntervalMs / 10));
+}
+
 /** Unset, an attempt may take 2 s, or two thirds of a shorter interval, so that it fits. */
 function defaultRequestTimeoutMs(pollIntervalMs: number): number {
   return Math.min(2000, Math.floor((pollIntervalMs * 2) / 3));
 }
+
+/** Live dashboards open at once, from all addresses together: each holds a socket. */
+export const MAX_DASHBOARD_STREAMS = 64;
 
 const ConsumerEnvSchema = z
   .object({
@@ -37,9 +65,12 @@ const ConsumerEnvSchema = z
     BREAKER_RESET_MS: envVar.integer(undefined, { min: 100, max: MAX_TIMER_MS, unit: 'milliseconds' }),
     STATUS_PORT: envVar.port(8080),
     STATUS_HOST: envVar.host('0.0.0.0'),
+    DASHBOARD_MAX_STREAMS_PER_ADDRESS: envVar.integer(8, { min: 1, max: MAX_DASHBOARD_STREAMS }),
     ...commonEnv,
+    ...httpServerEnv,
   })
   .superRefine((vars, ctx) => {
+    checkHttpServerEnv(vars, ctx);
     if (vars.REQUEST_TIMEOUT_MS !== undefined && vars.REQUEST_TIMEOUT_MS >= vars.POLL_INTERVAL_MS) {
       ctx.addIssue({
         code: 'custom',
@@ -58,18 +89,29 @@ const ConsumerEnvSchema = z
 
 export function parseConsumerConfig(env: Readonly<Record<string, string | undefined>>): ConsumerConfig {
   const vars = parseEnv(ConsumerEnvSchema, env);
+  const pollIntervalMs = vars.POLL_INTERVAL_MS;
+  const requestTimeoutMs = vars.REQUEST_TIMEOUT_MS ?? defaultRequestTimeoutMs(pollIntervalMs);
+  const breakerResetMs = vars.BREAKER_RESET_MS ?? BREAKER_RESET_INTERVALS * pollIntervalMs;
   return Object.freeze({
     producerUrl: vars.PRODUCER_URL,
-    pollIntervalMs: vars.POLL_INTERVAL_MS,
-    requestTimeoutMs: vars.REQUEST_TIMEOUT_MS ?? defaultRequestTimeoutMs(vars.POLL_INTERVAL_MS),
+    pollIntervalMs,
+    requestTimeoutMs,
     retryMaxAttempts: vars.RETRY_MAX_ATTEMPTS,
     retryBaseDelayMs: vars.RETRY_BASE_DELAY_MS,
     breakerFailureThreshold: vars.BREAKER_FAILURE_THRESHOLD,
-    breakerResetMs: vars.BREAKER_RESET_MS ?? BREAKER_RESET_INTERVALS * vars.POLL_INTERVAL_MS,
+    breakerResetMs,
+    // Polls go out on ticks only; BREAKER_RESET_MS >= POLL_INTERVAL_MS makes this at least one tick.
+    breakerProbeAfterMs: Math.floor(breakerResetMs / pollIntervalMs) * pollIntervalMs,
+    pollBudgetMs: pollBudgetMs(pollIntervalMs),
+    // Two missed ticks and a whole attempt: a slow poll alone never makes the consumer look dead.
+    livenessMs: 2 * pollIntervalMs + requestTimeoutMs,
+    dashboardMaxStreamsPerAddress: vars.DASHBOARD_MAX_STREAMS_PER_ADDRESS,
     statusPort: vars.STATUS_PORT,
     statusHost: vars.STATUS_HOST,
     logLevel: vars.LOG_LEVEL,
     logFormat: vars.LOG_FORMAT,
+    shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
+    http: httpServerLimitsOf(vars),
   });
 }

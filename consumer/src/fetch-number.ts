@@ -1,13 +1,8 @@
-import type { AxiosError, AxiosInstance } from 'axios';
+import type { Socket } from 'node:net';
+import type { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
 import { isAxiosError } from 'axios';
 import { ProducerAnswerSchema, SERVED_BY_HEADER } from '@fogpair/shared';
-
-export type FailureKind =
-  'refused' | 'dns' | 'timeout' | 'reset' | 'network' | 'http_error' | 'not_json' | 'invalid' | 'too_large';
-
-export type FetchResult =
-  | { ok: true; number: number; instance: string; ms: number }
-  | { ok: false; kind: FailureKind; reason: string; ms: number; status?: number };
+import type { FailureKind, FetchResult } from './poll-result';
 
 export interface FetchNumberOptions {
   http: AxiosInstance;
@@ -17,6 +12,12 @@ export interface FetchNumberOptions {
   signal?: AbortSignal;
   now?: () => number;
 }
+
+/**
+ * An instance name is kept, shown and logged at most this long: a hostname is at most 64 characters,
+ * and a producer that sends an 8 KB name on every poll must not make the consumer keep 8 KB each time.
+ */
+export const MAX_INSTANCE_CHARS = 64;
 
 /** Bodies above this are not an answer from our producer; reading them would only cost memory. */
 export const MAX_ANSWER_BYTES = 64 * 1024;
@@ -50,7 +51,9 @@ export async function fetchNumber({
         ok: false,
         kind: 'http_error',
         status: response.status,
-        reason: `producer answered HTTP ${response.status} ${response.statusText || ''}`.trim() + excerptSuffix(body),
+        reason:
+          `producer answered HTTP ${response.status} ${(response.statusText || '').slice(0, EXCERPT_CHARS)}`.trim() +
+          excerptSuffix(body),
         ms,
       };
     }
@@ -65,11 +68,28 @@ export async function fetchNumber({
       const problem = parsed.error.issues[0]?.message ?? 'does not match';
       return { ok: false, kind: 'invalid', reason: `answer breaks the contract (${problem}): ${excerpt(body)}`, ms };
     }
-    const servedBy: unknown = response.headers[SERVED_BY_HEADER];
-    return { ok: true, number: parsed.data.number, instance: typeof servedBy === 'string' ? servedBy : 'unknown', ms };
+    return { ok: true, number: parsed.data.number, instance: instanceOf(response, url), ms };
   } catch (error) {
     return { ...classifyError(error, url, timeoutMs, deadline.aborted), ms: elapsed() };
   }
+}
+
+/** The producer's own name for itself, or, when it gives none (e.g. another producer), its address. */
+function instanceOf(response: AxiosResponse, url: string): string {
+  const servedBy: unknown = response.headers[SERVED_BY_HEADER];
+  if (typeof servedBy === 'string' && servedBy.trim() !== '') return boundInstance(servedBy.trim());
+  const socket = (response.request as { socket?: Socket | null } | undefined)?.socket;
+  const address = socket?.remoteAddress;
+  if (address) {
+    const host = address.includes(':') ? `[${address}]` : address;
+    return socket.remotePort === undefined ? host : `${host}:${socket.remotePort}`;
+  }
+  return boundInstance(URL.canParse(url) ? new URL(url).host : url);
+}
+
+/** At most MAX_INSTANCE_CHARS characters, the cut marked with an ellipsis. */
+export function boundInstance(name: string): string {
+  return name.length > MAX_INSTANCE_CHARS ? `${name.slice(0, MAX_INSTANCE_CHARS - 1)}…` : name;
 }
 
 function classifyError(

@@ -1,10 +1,5 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import axios from 'axios';
-import { Registry, collectDefaultMetrics } from 'prom-client';
 import {
-  answerClientErrorsWithJson,
-  closeServer,
+  METRICS_MAX_AGE_MS,
   createLogger,
   handleLifecycle,
   listen,
@@ -12,105 +7,19 @@ import {
   redactUrl,
 } from '@fogpair/shared';
 import { parseConsumerConfig } from './config';
-import { createDashboard } from './dashboard/dashboard';
-import { createFailureReporter } from './failure-reporter';
-import { fetchNumber } from './fetch-number';
-import { startFixedRateSchedule } from './fixed-rate-schedule';
-import { createConsumerMetrics } from './metrics';
-import { pollProducer } from './poll-producer';
-import { PollStats } from './poll-stats';
-import { createProducerCircuit } from './producer-circuit';
-import { createRetryingFetch } from './retrying-fetch';
-import { createStatusServer } from './status-server';
+import { createConsumer } from './consumer';
 
+/** The edge: the environment, the status port and the signals. Everything else is createConsumer(). */
 async function main(): Promise<void> {
   const config = loadConfigOrExit(parseConsumerConfig);
   const logger = createLogger({ service: 'consumer', level: config.logLevel, format: config.logFormat });
-  // A new connection per poll: Swarm balances connections, not requests, so with keep-alive every
-  // poll would go to the same producer replica.
-  const http = axios.create({
-    httpAgent: new HttpAgent({ keepAlive: false }),
-    httpsAgent: new HttpsAgent({ keepAlive: false }),
-    proxy: false,
-    // The only adapter in the bundle (scripts/bundle.mjs leaves out fetch, HTTP/2 and proxy agents).
-    adapter: 'http',
-  });
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const metrics = createConsumerMetrics(registry);
-  const stats = new PollStats();
-  const reporter = createFailureReporter(logger);
-  const shutdown = new AbortController();
-  const dashboard = createDashboard({
-    producerUrl: redactUrl(config.producerUrl),
-    pollIntervalMs: config.pollIntervalMs,
-    breaker: () => ({ state: circuit.state() }),
-  });
-  let lastTickAt = performance.now();
-
-  // A poll: attempts with retries (cockatiel) inside a circuit breaker (opossum).
-  const fetchWithRetries = createRetryingFetch({
-    attempt: (signal, timeoutMs) => fetchNumber({ http, url: config.producerUrl, timeoutMs, signal }),
-    maxAttempts: config.retryMaxAttempts,
-    baseDelayMs: config.retryBaseDelayMs,
-    requestTimeoutMs: config.requestTimeoutMs,
-    logger,
-    onRetry: () => metrics.retry(),
-  });
-  const circuit = createProducerCircuit({
-    call: fetchWithRetries,
-    failureThreshold: config.breakerFailureThreshold,
-    resetMs: config.breakerResetMs,
-    pollIntervalMs: config.pollIntervalMs,
-    onStateChange: (state) => {
-      metrics.breakerState(state);
-      stats.recordBreakerState(state);
-      dashboard.refresh();
-    },
-  });
-
-  const schedule = startFixedRateSchedule({
-    intervalMs: config.pollIntervalMs,
-    onTick: () => {
-      lastTickAt = performance.now();
-    },
-    onSkip: (tick, reason) => {
-      stats.recordSkip();
-      metrics.poll('skipped');
-      logger.debug(`Skipped tick ${tick}: ${reason === 'busy' ? 'previous poll still running' : 'process was paused'}`);
-    },
-    run: async () => {
-      const outcome = await pollProducer({
-        fetch: (signal) => circuit.poll(signal),
-        stats,
-        reporter,
-        metrics,
-        logger,
-        signal: shutdown.signal,
-      });
-      // Polls held back by the open breaker would push the cause out of the page's last errors.
-      if (outcome && (outcome.ok || outcome.kind !== 'breaker_open')) dashboard.record(outcome);
-    },
-  });
-
-  const statusServer = createStatusServer({
-    stats: () => stats.snapshot(),
-    isAlive: () => performance.now() - lastTickAt < 2 * config.pollIntervalMs + config.requestTimeoutMs,
-    metrics: registry,
-    routes: dashboard.routes,
-  });
-  answerClientErrorsWithJson(statusServer);
+  const consumer = createConsumer({ config, logger, metricsMaxAgeMs: METRICS_MAX_AGE_MS });
 
   handleLifecycle({
     logger,
+    graceMs: config.shutdownGraceMs,
     timeoutMs: config.shutdownTimeoutMs,
-    stop: async () => {
-      schedule.stop();
-      shutdown.abort();
-      circuit.shutdown();
-      dashboard.close();
-      await closeServer(statusServer);
-    },
+    stop: (_signal, graceMs) => consumer.stop(graceMs),
   });
 
   logger.info(`Consumer polling ${redactUrl(config.producerUrl)} every ${config.pollIntervalMs} ms`, {
@@ -120,7 +29,8 @@ async function main(): Promise<void> {
     breakerResetMs: config.breakerResetMs,
     node: process.version,
   });
-  const address = await listen(statusServer, config.statusPort, config.statusHost).catch((error: unknown) => {
+  consumer.start();
+  const address = await listen(consumer.server, config.statusPort, config.statusHost).catch((error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;
     logger.error(`Cannot listen on ${config.statusHost}:${config.statusPort}: ${code ?? String(error)}`, {
       hint: code === 'EADDRINUSE' ? 'another process uses this port; set STATUS_PORT' : undefined,

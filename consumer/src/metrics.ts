@@ -1,57 +1,68 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
-import type { FailureKind } from './fetch-number';
-import type { BreakerState } from './producer-circuit';
+import type { PollHistory } from './poll-history';
+import { BREAKER_STATES, assertNever } from './poll-result';
+import type { FailureKind } from './poll-result';
 
 export const POLL_OUTCOMES = ['ok', 'timeout', 'refused', 'http_error', 'invalid', 'breaker_open', 'skipped'] as const;
 export type PollOutcome = (typeof POLL_OUTCOMES)[number];
 
-const BREAKER_STATES: readonly BreakerState[] = ['closed', 'open', 'half_open'];
-
 /** The consumer's failure kinds, folded onto the few outcomes a dashboard plots. */
-const OUTCOME_OF_KIND: Readonly<Record<FailureKind | 'breaker_open', PollOutcome>> = {
-  timeout: 'timeout',
-  // No usable connection to the producer, whatever the reason.
-  refused: 'refused',
-  dns: 'refused',
-  reset: 'refused',
-  network: 'refused',
-  http_error: 'http_error',
-  // An answer came, but it is not one the contract allows.
-  not_json: 'invalid',
-  invalid: 'invalid',
-  too_large: 'invalid',
-  breaker_open: 'breaker_open',
-};
-
 export function outcomeOf(kind: FailureKind | 'breaker_open'): PollOutcome {
-  return OUTCOME_OF_KIND[kind];
+  switch (kind) {
+    case 'timeout':
+      return 'timeout';
+    // No usable connection to the producer, whatever the reason.
+    case 'refused':
+    case 'dns':
+    case 'reset':
+    case 'network':
+      return 'refused';
+    case 'http_error':
+      return 'http_error';
+    // An answer came, but it is not one the contract allows.
+    case 'not_json':
+    case 'invalid':
+    case 'too_large':
+      return 'invalid';
+    case 'breaker_open':
+      return 'breaker_open';
+    default:
+      return assertNever(kind);
+  }
 }
 
 export interface ConsumerMetrics {
-  /** A finished poll; `seconds` for polls that sent a request. */
-  poll(outcome: PollOutcome, seconds?: number): void;
-  answer(value: number, instance: string): void;
-  retry(): void;
-  breakerState(state: BreakerState): void;
+  /** The time a sent poll took, retries included; everything else is read from the history at scrape time. */
+  observePollDuration(seconds: number): void;
 }
 
-export interface ConsumerMetricsOptions {
-  /** Replica ids become label values; past this many, answers count under "other". */
-  maxInstances?: number;
-}
-
-/** The consumer's metrics, registered on `registry` (never the global one, so tests stay apart). */
-export function createConsumerMetrics(
-  registry: Registry,
-  { maxInstances = 100 }: ConsumerMetricsOptions = {},
-): ConsumerMetrics {
+/**
+ * The consumer's metrics, registered on `registry` (never the global one, so tests stay apart). Counts
+ * are read from `history` when Prometheus scrapes, so they cannot disagree with /stats or the dashboard;
+ * answers per instance are those of the instances the history keeps (the most recently seen ones).
+ */
+export function createConsumerMetrics(registry: Registry, history: PollHistory): ConsumerMetrics {
   const registers = [registry];
-  const polls = new Counter({
+  new Counter({
     name: 'fogpair_consumer_polls_total',
     help: 'Poll ticks by outcome (ok, timeout, refused, http_error, invalid, breaker_open, skipped)',
     labelNames: ['outcome'],
     registers,
+    collect() {
+      const polls = history.polls;
+      const counts = new Map<PollOutcome, number>(POLL_OUTCOMES.map((outcome) => [outcome, 0]));
+      counts.set('ok', polls.ok);
+      counts.set('breaker_open', polls.heldBack);
+      counts.set('skipped', polls.skipped);
+      for (const [kind, count] of history.failureCounts()) {
+        const outcome = outcomeOf(kind);
+        counts.set(outcome, (counts.get(outcome) ?? 0) + count);
+      }
+      this.reset();
+      // Every outcome from the start, so that rate() sees the first failure too.
+      for (const [outcome, count] of counts) this.inc({ outcome }, count);
+    },
   });
   const pollDuration = new Histogram({
     name: 'fogpair_consumer_poll_duration_seconds',
@@ -59,48 +70,45 @@ export function createConsumerMetrics(
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers,
   });
-  const retries = new Counter({
+  new Counter({
     name: 'fogpair_consumer_retries_total',
     help: 'Requests sent again after a transient failure within the same poll',
     registers,
+    collect() {
+      this.reset();
+      this.inc(history.polls.retries);
+    },
   });
-  const breaker = new Gauge({
+  new Gauge({
     name: 'fogpair_consumer_breaker_state',
     help: 'Circuit breaker state: 1 for the current state (closed, open, half_open), 0 for the others',
     labelNames: ['state'],
     registers,
+    collect() {
+      for (const state of BREAKER_STATES) this.set({ state }, state === history.breaker ? 1 : 0);
+    },
   });
-  const lastNumber = new Gauge({
+  new Gauge({
     name: 'fogpair_consumer_last_number',
     help: 'The last number received from the producer',
     registers,
+    collect() {
+      const latest = history.latest;
+      if (latest) this.set(latest.number);
+    },
   });
-  const answers = new Counter({
+  new Counter({
     name: 'fogpair_consumer_answers_total',
-    help: 'Valid answers by the producer instance that served them (x-served-by)',
+    help: 'Valid answers by the producer instance that served them (x-served-by), for the instances seen most recently',
     labelNames: ['instance'],
     registers,
+    collect() {
+      this.reset();
+      for (const { instance, answers } of history.instanceCounts()) this.inc({ instance }, answers);
+    },
   });
 
-  // Every outcome from the start, so that rate() sees the first failure too.
-  for (const outcome of POLL_OUTCOMES) polls.inc({ outcome }, 0);
-  const setBreakerState = (current: BreakerState) => {
-    for (const state of BREAKER_STATES) breaker.set({ state }, state === current ? 1 : 0);
-  };
-  setBreakerState('closed');
-  const instances = new Set<string>();
-
   return {
-    poll(outcome, seconds) {
-      polls.inc({ outcome });
-      if (seconds !== undefined) pollDuration.observe(seconds);
-    },
-    answer(value, instance) {
-      lastNumber.set(value);
-      if (!instances.has(instance) && instances.size < maxInstances) instances.add(instance);
-      answers.inc({ instance: instances.has(instance) ? instance : 'other' });
-    },
-    retry: () => retries.inc(),
-    breakerState: setBreakerState,
+    observePollDuration: (seconds) => pollDuration.observe(seconds),
   };
 }

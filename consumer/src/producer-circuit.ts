@@ -1,144 +1,109 @@
-import CircuitBreaker from 'opossum';
-import type { PollBudget, RetriedResult } from './retrying-fetch';
-
-export type BreakerState = 'closed' | 'open' | 'half_open';
-
-/** A poll the open breaker did not send. */
-export interface BreakerOpenResult {
-  ok: false;
-  kind: 'breaker_open';
-  reason: string;
-  ms: 0;
-  attempts: 0;
-  nextProbeInMs: number;
-}
-
-/** A poll that went out: `probe` when it was the breaker's one trial, `breaker` the state after it. */
-export type SentPollResult = RetriedResult & { probe: boolean; breaker: BreakerState; nextProbeInMs?: number };
-
-export type PollResult = SentPollResult | BreakerOpenResult;
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhenResult } from 'cockatiel';
+import type { IBackoff, IHalfOpenAfterBackoffContext } from 'cockatiel';
+import type { BreakerState, PollResult, RetriedResult } from './poll-result';
+import type { PollBudget } from './retrying-fetch';
 
 export interface ProducerCircuitOptions {
+  /** One poll: its attempts and retries, within the budget. */
   call: (budget: PollBudget) => Promise<RetriedResult>;
   /** Consecutive failed polls that open the breaker. */
   failureThreshold: number;
-  /** The probe goes out on the last poll tick within this long of the poll that opened the breaker. */
-  resetMs: number;
+  /** The probe goes out this long after the start of the poll that opened the breaker; whole intervals. */
+  probeAfterMs: number;
   pollIntervalMs: number;
+  /** How long one poll may take, retries included. */
+  pollBudgetMs: number;
   onStateChange?: (state: BreakerState) => void;
-  now?: () => number;
 }
 
 export interface ProducerCircuit {
   poll(signal: AbortSignal): Promise<PollResult>;
   state(): BreakerState;
-  shutdown(): void;
 }
 
-/** How long one poll may take: it must end before the next tick, with a little room to spare. */
-export function pollBudgetMs(pollIntervalMs: number): number {
-  return pollIntervalMs - Math.min(100, Math.ceil(pollIntervalMs / 10));
-}
-
-class PollFailedError extends Error {
-  constructor(readonly result: RetriedResult) {
-    super(result.ok ? 'ok' : result.reason);
-  }
-}
+const STATE_NAMES: Readonly<Record<CircuitState, BreakerState>> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half_open',
+  // Held open by hand; this consumer never does.
+  [CircuitState.Isolated]: 'open',
+};
 
 /**
- * The producer call behind an opossum circuit breaker. opossum trips on an error percentage in a
- * rolling window; we want "N failed polls in a row", so its own trip is switched off (a rate above
- * 100 % never happens) and we open it ourselves. opossum still does the rest: rejecting calls while
- * open, the reset timer, letting exactly one probe through when half-open, reopening if it fails.
+ * The producer call behind cockatiel's consecutive-failure breaker: a poll that fails (after its
+ * retries) counts one failure; `failureThreshold` of them in a row open the breaker. While it is
+ * open, polls are not sent; the first poll tick `probeAfterMs` after the poll that opened it is
+ * let through as the probe, with a single attempt; its result closes the breaker or opens it again.
+ *
+ * cockatiel measures the open period from the moment the breaker opens, which falls somewhere in
+ * the failing poll; the half-open moment is put half an interval before the probe's tick, so that
+ * timers firing a little early or late never move the probe to another tick.
  */
 export function createProducerCircuit({
   call,
   failureThreshold,
-  resetMs,
+  probeAfterMs,
   pollIntervalMs,
+  pollBudgetMs,
   onStateChange = () => {},
-  now = () => performance.now(),
 }: ProducerCircuitOptions): ProducerCircuit {
-  // Polls happen on ticks only, so half-opening one interval early makes the probe the last tick
-  // within resetMs of the poll that opened the breaker (for resetMs a multiple of the interval:
-  // exactly resetMs later), instead of the first tick after it.
-  const resetTimeout = Math.max(1, resetMs - pollIntervalMs);
-  const breaker = new CircuitBreaker(
-    async (budget: PollBudget) => {
-      const result = await call(budget);
-      if (!result.ok) throw new PollFailedError(result);
-      return result;
-    },
-    {
-      timeout: false, // the poll budget is the deadline
-      resetTimeout,
-      errorThresholdPercentage: 100,
-      // We keep no use for opossum's rolling statistics: one bucket, no percentiles, no snapshot
-      // timer, so it costs one small object and one unref'd timer a minute.
-      rollingCountTimeout: 60_000,
-      rollingCountBuckets: 1,
-      rollingPercentilesEnabled: false,
-      enableSnapshots: false,
-    },
-  );
-
-  let consecutiveFailures = 0;
+  // cockatiel's clock.
+  const now = () => Date.now();
   let pollStartedAt = now();
   let nextProbeAt = 0;
+  let probing = false;
 
-  const state = (): BreakerState => (breaker.opened ? 'open' : breaker.halfOpen ? 'half_open' : 'closed');
+  // Asked once each time the breaker opens, at the end of the poll that opened it.
+  const untilProbe = (): IBackoff<IHalfOpenAfterBackoffContext> => {
+    nextProbeAt = pollStartedAt + probeAfterMs;
+    return { duration: Math.max(0, nextProbeAt - pollIntervalMs / 2 - now()), next: untilProbe };
+  };
+
+  const breaker = circuitBreaker(
+    handleWhenResult((result) => !(result as RetriedResult).ok),
+    { breaker: new ConsecutiveBreaker(failureThreshold), halfOpenAfter: { next: untilProbe } },
+  );
+  breaker.onStateChange((state) => onStateChange(STATE_NAMES[state]));
+  // Emitted just before the probe is sent.
+  breaker.onHalfOpen(() => (probing = true));
+
+  const state = () => STATE_NAMES[breaker.state];
   const nextProbeInMs = () => Math.max(0, Math.round(nextProbeAt - now()));
-
-  breaker.on('open', () => {
-    // The first tick after the half-open moment, on the grid of the poll that just failed.
-    const halfOpenAt = now() + resetTimeout;
-    nextProbeAt = pollStartedAt + Math.ceil((halfOpenAt - pollStartedAt) / pollIntervalMs) * pollIntervalMs;
-    onStateChange('open');
-  });
-  breaker.on('halfOpen', () => onStateChange('half_open'));
-  breaker.on('close', () => onStateChange('closed'));
 
   return {
     async poll(signal) {
       pollStartedAt = now();
-      const probe = breaker.halfOpen;
-      const budget: PollBudget = {
-        signal,
-        deadlineAt: pollStartedAt + pollBudgetMs(pollIntervalMs),
-        // One request tells whether the producer is back; retrying would hammer one that is not.
-        ...(probe ? { maxAttempts: 1 } : {}),
-      };
+      probing = false;
       try {
-        const result = await breaker.fire(budget);
-        consecutiveFailures = 0;
-        return { ...result, probe, breaker: state() };
+        const result = await breaker.execute(
+          () =>
+            call({
+              signal,
+              budgetMs: pollBudgetMs,
+              // One request tells whether the producer is back; retrying would hammer one that is not.
+              ...(probing ? { maxAttempts: 1 } : {}),
+            }),
+          signal,
+        );
+        const after = state();
+        return {
+          ...result,
+          probe: probing,
+          breaker: after,
+          ...(after === 'open' ? { nextProbeInMs: nextProbeInMs() } : {}),
+        };
       } catch (error) {
-        if (error instanceof PollFailedError) {
-          consecutiveFailures++;
-          if (breaker.closed && consecutiveFailures >= failureThreshold) breaker.open();
-          const after = state();
-          return {
-            ...error.result,
-            probe,
-            breaker: after,
-            ...(after === 'open' ? { nextProbeInMs: nextProbeInMs() } : {}),
-          };
-        }
-        if ((error as { code?: unknown }).code === 'EOPENBREAKER') {
-          return {
-            ok: false,
-            kind: 'breaker_open',
-            reason: 'circuit breaker is open',
-            ms: 0,
-            attempts: 0,
-            nextProbeInMs: nextProbeInMs(),
-          };
-        }
-        throw error;
+        if (!(error instanceof BrokenCircuitError)) throw error;
+        return {
+          ok: false,
+          kind: 'breaker_open',
+          reason: 'circuit breaker is open',
+          ms: 0,
+          attempts: 0,
+          nextProbeInMs: nextProbeInMs(),
+        };
       }
     },
     state,
-    shutdown: () => breaker.shutdown(),
   };
 }

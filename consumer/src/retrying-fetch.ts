@@ -1,13 +1,11 @@
-import { DelegateBackoff, ExponentialBackoff, fullJitterGenerator, handleWhenResult, retry } from 'cockatiel';
-import type { IBackoff, IRetryBackoffContext } from 'cockatiel';
+import { DelegateBackoff, ExponentialBackoff, handleWhenResult, noJitterGenerator, retry } from 'cockatiel';
+import type { GeneratorFn, IBackoff, IRetryBackoffContext } from 'cockatiel';
 import type { Logger } from '@fogpair/shared';
-import type { FetchResult } from './fetch-number';
+import { assertNever } from './poll-result';
+import type { FetchResult, RetriedResult } from './poll-result';
 
 /** One HTTP attempt with its own deadline; aborted by `signal` on shutdown. */
 export type FetchAttempt = (signal: AbortSignal, timeoutMs: number) => Promise<FetchResult>;
-
-/** `ms` is the whole poll's time, retries and their delays included. */
-export type RetriedResult = FetchResult & { attempts: number };
 
 export interface RetryingFetchOptions {
   attempt: FetchAttempt;
@@ -20,12 +18,14 @@ export interface RetryingFetchOptions {
   logger: Logger;
   onRetry?: (failure: FetchResult, delayMs: number) => void;
   now?: () => number;
+  /** A number in [0, 1), as Math.random; the jitter's source. */
+  random?: () => number;
 }
 
 export interface PollBudget {
   signal: AbortSignal;
-  /** On the `now` clock: no attempt runs past this, so a poll never reaches the next tick. */
-  deadlineAt: number;
+  /** No attempt runs past this long after the poll started, so a poll never reaches the next tick. */
+  budgetMs: number;
   /** Overrides the configured attempts, e.g. 1 for a circuit breaker's probe. */
   maxAttempts?: number;
 }
@@ -44,9 +44,23 @@ export function isTransient(result: FetchResult): boolean {
       return true;
     case 'http_error':
       return result.status === 502 || result.status === 503 || result.status === 504;
-    default:
+    case 'dns':
+    case 'network':
+    case 'not_json':
+    case 'invalid':
+    case 'too_large':
       return false;
+    default:
+      return assertNever(result.kind);
   }
+}
+
+/** cockatiel's full jitter (a delay in [0, base · 2^retry)), with the random source passed in. */
+function fullJitter(random: () => number): GeneratorFn<number> {
+  return (state, options) => {
+    const [delay, next] = noJitterGenerator(state, options);
+    return [Math.floor(random() * delay), next];
+  };
 }
 
 /**
@@ -63,10 +77,13 @@ export function createRetryingFetch({
   logger,
   onRetry = () => {},
   now = () => performance.now(),
+  random = Math.random,
 }: RetryingFetchOptions): (budget: PollBudget) => Promise<RetriedResult> {
-  const exponential = new ExponentialBackoff({ generator: fullJitterGenerator, initialDelay: baseDelayMs });
+  const exponential = new ExponentialBackoff({ generator: fullJitter(random), initialDelay: baseDelayMs });
 
-  return async ({ signal, deadlineAt, maxAttempts: attemptsThisPoll = maxAttempts }) => {
+  return async ({ signal, budgetMs, maxAttempts: attemptsThisPoll = maxAttempts }) => {
+    const startedAt = now();
+    const deadlineAt = startedAt + budgetMs;
     const remaining = () => deadlineAt - now();
     // The budget is per poll, so the policy is too; building one costs a few small objects.
     const policy = retry(
@@ -91,7 +108,6 @@ export function createRetryingFetch({
     });
 
     let attempts = 0;
-    const startedAt = now();
     const result = await policy.execute(({ signal: attemptSignal }) => {
       attempts++;
       return attempt(attemptSignal, Math.max(1, Math.min(requestTimeoutMs, Math.floor(remaining()))));

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { errorBody } from '@fogpair/shared';
-import type { PollStatsSnapshot } from './poll-stats';
+import type { PollStatsSnapshot } from './poll-history';
 
 export interface StatusServerOptions {
   stats: () => PollStatsSnapshot;

@@ -1,11 +1,12 @@
 import { Agent as HttpAgent, createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import axios from 'axios';
 import nock from 'nock';
-import { MAX_ANSWER_BYTES, excerpt, fetchNumber } from '../src/fetch-number';
-import type { FetchResult } from '../src/fetch-number';
+import { MAX_ANSWER_BYTES, MAX_INSTANCE_CHARS, boundInstance, excerpt, fetchNumber } from '../src/fetch-number';
+import type { FetchResult } from '../src/poll-result';
 
 const ORIGIN = 'http://producer:5000';
 const URL = `${ORIGIN}/number`;
@@ -25,6 +26,25 @@ function fetchFrom(url = URL, timeoutMs = 1000, signal?: AbortSignal): Promise<F
 function failure(result: FetchResult): Extract<FetchResult, { ok: false }> {
   if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result)}`);
   return result;
+}
+
+/** A producer on a loopback port, reachable past nock. */
+async function loopbackProducer(
+  handler: (request: IncomingMessage, response: ServerResponse) => void,
+): Promise<{ url: string; port: number; close: () => Promise<void> }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  nock.enableNetConnect(`127.0.0.1:${port}`);
+  return {
+    url: `http://127.0.0.1:${port}/number`,
+    port,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 beforeAll(() => nock.disableNetConnect());
@@ -53,9 +73,26 @@ describe('fetchNumber, success', () => {
     expect(await fetchFrom()).toMatchObject({ ok: true, number });
   });
 
-  it('says "unknown" when the producer does not name itself', async () => {
-    nock(ORIGIN).get('/number').reply(200, '{"number":5}');
-    expect(await fetchFrom()).toMatchObject({ ok: true, number: 5, instance: 'unknown' });
+  it('names a producer that does not name itself by its address (ip:port)', async () => {
+    const { url, port, close } = await loopbackProducer((_request, response) => response.end('{"number":5}'));
+    try {
+      expect(await fetchFrom(url)).toEqual({
+        ok: true,
+        number: 5,
+        instance: `127.0.0.1:${port}`,
+        ms: expect.any(Number) as number,
+      });
+    } finally {
+      await close();
+    }
+  });
+
+  it('cuts a long instance name to 64 characters, so that a hostile producer cannot make it cost memory', async () => {
+    const hostile = `${'a'.repeat(100)}${'x'.repeat(8 * 1024)}`;
+    nock(ORIGIN).get('/number').reply(200, { number: 5 }, { 'x-served-by': hostile });
+    const result = await fetchFrom();
+    expect(result).toMatchObject({ ok: true, instance: `${'a'.repeat(MAX_INSTANCE_CHARS - 1)}…` });
+    expect(result.ok && result.instance.length).toBe(MAX_INSTANCE_CHARS);
   });
 
   it('ignores fields it does not know, so the producer can add some', async () => {
@@ -207,7 +244,7 @@ describe('fetchNumber, answers that are not a number', () => {
     expect(result.reason.endsWith(`: ${JSON.stringify(body)}`)).toBe(true);
   });
 
-  it('drops an answer larger than 64 KiB without reading it all', async () => {
+  it('drops an answer larger than 64 KiB', async () => {
     const padding = 'x'.repeat(MAX_ANSWER_BYTES);
     nock(ORIGIN).get('/number').reply(200, `{"number":7,"padding":"${padding}"}`);
     expect(failure(await fetchFrom())).toMatchObject({
@@ -216,10 +253,50 @@ describe('fetchNumber, answers that are not a number', () => {
     });
   });
 
+  it('stops reading an endless answer soon after 64 KiB: the producer gets to send a small part of it', async () => {
+    // 256 MB offered, written only as fast as the consumer takes it; counted until the consumer hangs up.
+    const OFFERED = 256 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    let written = 0;
+    let producerHungUp: () => void = () => {};
+    const hungUp = new Promise<void>((resolve) => {
+      producerHungUp = resolve;
+    });
+    const { url, close } = await loopbackProducer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('{"number":7,"padding":"');
+      const pump = () => {
+        while (written < OFFERED && !response.destroyed) {
+          written += chunk.length;
+          if (!response.write(chunk)) return void response.once('drain', pump);
+        }
+        response.end('"}');
+      };
+      response.on('close', () => producerHungUp());
+      pump();
+    });
+    try {
+      expect(failure(await fetchFrom(url, 10_000))).toMatchObject({ kind: 'too_large' });
+      await hungUp;
+      // What the socket buffers on both sides hold at most, far below what was offered.
+      expect(written).toBeLessThan(16 * 1024 * 1024);
+      expect(written).toBeGreaterThan(MAX_ANSWER_BYTES);
+    } finally {
+      await close();
+    }
+  });
+
   it('accepts an answer just under the limit', async () => {
     const body = `{"number":7,"padding":"${'x'.repeat(MAX_ANSWER_BYTES - 100)}"}`;
     nock(ORIGIN).get('/number').reply(200, body);
     expect(await fetchFrom()).toMatchObject({ ok: true, number: 7 });
+  });
+});
+
+describe('boundInstance', () => {
+  it('keeps a name of up to 64 characters as it is, and cuts a longer one with an ellipsis', () => {
+    expect(boundInstance('a'.repeat(64))).toBe('a'.repeat(64));
+    expect(boundInstance('a'.repeat(65))).toBe(`${'a'.repeat(63)}…`);
   });
 });
 

@@ -1,17 +1,24 @@
-import type { FetchResult } from '../src/fetch-number';
-import { createProducerCircuit, pollBudgetMs } from '../src/producer-circuit';
-import type { BreakerState, ProducerCircuit } from '../src/producer-circuit';
-import type { PollBudget, RetriedResult } from '../src/retrying-fetch';
+import { createProducerCircuit } from '../src/producer-circuit';
+import type { ProducerCircuit } from '../src/producer-circuit';
+import type { BreakerState, RetriedResult } from '../src/poll-result';
+import type { PollBudget } from '../src/retrying-fetch';
 
 const down: RetriedResult = { ok: false, kind: 'refused', reason: 'connection refused', ms: 1, attempts: 1 };
 const up: RetriedResult = { ok: true, number: 9, instance: 'a1', ms: 1, attempts: 1 };
 
 const INTERVAL = 40;
+const BUDGET = 36;
+const START = Date.UTC(2026, 11, 1, 12, 0, 0);
 
-/** A producer whose health the test switches, counting the calls that reach it. */
-function producer() {
+/** cockatiel reads Date.now(): the test moves it by hand. */
+beforeEach(() => jest.useFakeTimers({ now: START }));
+afterEach(() => jest.useRealTimers());
+const at = (ms: number) => jest.setSystemTime(START + ms);
+
+/** A producer whose health the test switches, counting the calls that reach it; each takes `callMs`. */
+function producer(callMs = 0) {
   const calls: PollBudget[] = [];
-  let result: FetchResult = down;
+  let result: RetriedResult = down;
   return {
     calls,
     set: (next: RetriedResult) => {
@@ -19,88 +26,112 @@ function producer() {
     },
     call: (budget: PollBudget) => {
       calls.push(budget);
-      return Promise.resolve<RetriedResult>({ ...result, attempts: 1 });
+      jest.setSystemTime(Date.now() + callMs);
+      return Promise.resolve<RetriedResult>({ ...result });
     },
   };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const signal = new AbortController().signal;
 
+function start(failureThreshold: number, probeAfterMs = 5 * INTERVAL, callMs = 0) {
+  const target = producer(callMs);
+  const states: BreakerState[] = [];
+  const circuit: ProducerCircuit = createProducerCircuit({
+    call: target.call,
+    failureThreshold,
+    probeAfterMs,
+    pollIntervalMs: INTERVAL,
+    pollBudgetMs: BUDGET,
+    onStateChange: (state) => states.push(state),
+  });
+  /** The poll of tick `tick`, `lateMs` after its time (a timer firing late, or early when negative). */
+  const pollAtTick = (tick: number, lateMs = 0) => {
+    at(tick * INTERVAL + lateMs);
+    return circuit.poll(signal);
+  };
+  return { target, states, circuit, pollAtTick };
+}
+
 describe('createProducerCircuit', () => {
-  let circuit: ProducerCircuit | undefined;
-  afterEach(() => circuit?.shutdown());
-
-  function start(failureThreshold: number, resetMs = 5 * INTERVAL) {
-    const target = producer();
-    const states: BreakerState[] = [];
-    circuit = createProducerCircuit({
-      call: target.call,
-      failureThreshold,
-      resetMs,
-      pollIntervalMs: INTERVAL,
-      onStateChange: (state) => states.push(state),
-    });
-    return { target, states, circuit };
-  }
-
   it('opens after the configured number of consecutive failed polls, not before', async () => {
-    const { target, states, circuit } = start(3);
-    await circuit.poll(signal);
-    await circuit.poll(signal);
+    const { target, states, circuit, pollAtTick } = start(3);
+    await pollAtTick(0);
+    await pollAtTick(1);
     target.set(up);
-    await circuit.poll(signal); // a success in between starts the count again
+    await pollAtTick(2); // a success in between starts the count again
     target.set(down);
-    expect((await circuit.poll(signal)).ok).toBe(false);
-    expect(await circuit.poll(signal)).toMatchObject({ breaker: 'closed' });
+    expect((await pollAtTick(3)).ok).toBe(false);
+    expect(await pollAtTick(4)).toMatchObject({ breaker: 'closed', probe: false });
     expect(states).toEqual([]);
-    const opening = await circuit.poll(signal);
+    expect(circuit.state()).toBe('closed');
+    const opening = await pollAtTick(5);
     expect(opening).toMatchObject({ ok: false, kind: 'refused', breaker: 'open', probe: false });
     expect(states).toEqual(['open']);
     expect(circuit.state()).toBe('open');
   });
 
-  it('sends nothing while open and says when the probe is due', async () => {
-    const { target, circuit } = start(1);
-    await circuit.poll(signal);
-    const sent = target.calls.length;
-    const rejected = await circuit.poll(signal);
-    expect(rejected).toMatchObject({ ok: false, kind: 'breaker_open', attempts: 0 });
-    expect(!rejected.ok && 'nextProbeInMs' in rejected ? rejected.nextProbeInMs : 0).toBeGreaterThan(0);
-    expect(target.calls).toHaveLength(sent);
+  it('sends nothing while open and says exactly when the probe is due', async () => {
+    const { target, pollAtTick } = start(1, 5 * INTERVAL, 7);
+    // Opened 7 ms into the poll of tick 0: the probe is the poll of tick 5, 193 ms later.
+    expect(await pollAtTick(0)).toMatchObject({ breaker: 'open', nextProbeInMs: 5 * INTERVAL - 7 });
+    for (let tick = 1; tick <= 4; tick++) {
+      expect(await pollAtTick(tick)).toEqual({
+        ok: false,
+        kind: 'breaker_open',
+        reason: 'circuit breaker is open',
+        ms: 0,
+        attempts: 0,
+        nextProbeInMs: (5 - tick) * INTERVAL,
+      });
+    }
+    expect(target.calls).toHaveLength(1);
   });
 
-  it('lets one single-attempt probe through after the reset period, and closes on success', async () => {
-    const { target, states, circuit } = start(1, 3 * INTERVAL);
-    await circuit.poll(signal);
+  it('lets one single-attempt probe through on the tick due, and closes on success', async () => {
+    const { target, states, circuit, pollAtTick } = start(1, 3 * INTERVAL);
+    await pollAtTick(0);
     target.set(up);
-    await sleep(3 * INTERVAL);
-    expect(circuit.state()).toBe('half_open');
-    const probe = await circuit.poll(signal);
+    expect(await pollAtTick(2)).toMatchObject({ kind: 'breaker_open' });
+    expect(circuit.state()).toBe('open');
+    const probe = await pollAtTick(3);
     expect(probe).toMatchObject({ ok: true, probe: true, breaker: 'closed' });
+    expect(target.calls).toHaveLength(2);
     expect(target.calls.at(-1)?.maxAttempts).toBe(1);
     expect(states).toEqual(['open', 'half_open', 'closed']);
     // Closed again: polls get their retries back.
-    await circuit.poll(signal);
+    expect(await pollAtTick(4)).toMatchObject({ ok: true, probe: false });
     expect(target.calls.at(-1)?.maxAttempts).toBeUndefined();
   });
 
-  it('reopens when the probe fails', async () => {
-    const { states, circuit } = start(1, 2 * INTERVAL);
-    await circuit.poll(signal);
-    await sleep(2 * INTERVAL);
-    const probe = await circuit.poll(signal);
-    expect(probe).toMatchObject({ ok: false, probe: true, breaker: 'open' });
-    expect(states).toEqual(['open', 'half_open', 'open']);
+  it('keeps the probe on its tick when timers fire early or late by less than half an interval in all', async () => {
+    const slowFailure = start(1, 5 * INTERVAL, 30); // the opening poll took most of its budget
+    await slowFailure.pollAtTick(0);
+    expect(await slowFailure.pollAtTick(4, INTERVAL / 2 - 1)).toMatchObject({ kind: 'breaker_open' });
+    expect(await slowFailure.pollAtTick(5, -(INTERVAL / 2) + 1)).toMatchObject({ probe: true });
+
+    const lateThenEarly = start(1, 5 * INTERVAL);
+    await lateThenEarly.pollAtTick(0, 10);
+    expect(await lateThenEarly.pollAtTick(4, 9)).toMatchObject({ kind: 'breaker_open' });
+    expect(await lateThenEarly.pollAtTick(5, -9)).toMatchObject({ probe: true });
   });
 
-  it('gives each poll a deadline before the next tick', async () => {
-    const { target, circuit } = start(5);
-    const before = performance.now();
-    await circuit.poll(signal);
-    const deadline = target.calls[0]?.deadlineAt ?? Infinity;
-    expect(deadline).toBeLessThan(before + INTERVAL + 1);
-    expect(pollBudgetMs(3000)).toBe(2900);
-    expect(pollBudgetMs(200)).toBe(180);
+  it('reopens when the probe fails, with the next probe as far from it', async () => {
+    const { target, states, pollAtTick } = start(1, 2 * INTERVAL);
+    await pollAtTick(0);
+    const probe = await pollAtTick(2);
+    expect(probe).toMatchObject({ ok: false, probe: true, breaker: 'open', nextProbeInMs: 2 * INTERVAL });
+    expect(states).toEqual(['open', 'half_open', 'open']);
+    expect(await pollAtTick(3)).toMatchObject({ kind: 'breaker_open', nextProbeInMs: INTERVAL });
+    expect(await pollAtTick(4)).toMatchObject({ ok: false, probe: true });
+    expect(target.calls).toHaveLength(3);
+  });
+
+  it('gives every poll the budget that ends it before the next tick', async () => {
+    const { target, pollAtTick } = start(5);
+    await pollAtTick(0);
+    await pollAtTick(1);
+    expect(target.calls.map((budget) => budget.budgetMs)).toEqual([BUDGET, BUDGET]);
+    expect(target.calls[0]?.signal).toBe(signal);
   });
 });

@@ -1,7 +1,8 @@
 import axios from 'axios';
 import nock from 'nock';
 import { fetchNumber } from '../src/fetch-number';
-import type { FetchResult } from '../src/fetch-number';
+import { FAILURE_KINDS } from '../src/poll-result';
+import type { FetchResult } from '../src/poll-result';
 import { createRetryingFetch, isTransient } from '../src/retrying-fetch';
 import type { FetchAttempt } from '../src/retrying-fetch';
 import { CaptureLogger } from '../../shared/test/support/capture-logger';
@@ -55,7 +56,7 @@ function retrying(attempt: FetchAttempt, overrides: Partial<Parameters<typeof cr
   return { fetch, logger, delays };
 }
 
-const budget = (ms: number) => ({ signal: new AbortController().signal, deadlineAt: performance.now() + ms });
+const budget = (ms: number) => ({ signal: new AbortController().signal, budgetMs: ms });
 
 describe('isTransient', () => {
   it('retries what may pass a moment later and nothing that would fail the same way again', () => {
@@ -66,6 +67,23 @@ describe('isTransient', () => {
     const gatewayTimeout: FetchResult = { ...unavailable, status: 504 };
     const serverError: FetchResult = { ...unavailable, status: 500 };
     expect([reset, badGateway, gatewayTimeout, serverError].map(isTransient)).toEqual([true, true, true, false]);
+  });
+
+  it('decides for every failure kind', () => {
+    const decided = Object.fromEntries(
+      FAILURE_KINDS.map((kind) => [kind, isTransient({ ok: false, kind, reason: kind, ms: 1, status: 503 })]),
+    );
+    expect(decided).toEqual({
+      refused: true,
+      dns: false,
+      timeout: true,
+      reset: true,
+      network: false,
+      http_error: true,
+      not_json: false,
+      invalid: false,
+      too_large: false,
+    });
   });
 });
 
@@ -101,14 +119,71 @@ describe('createRetryingFetch', () => {
     expect(delays).toEqual([]);
   });
 
-  it('waits a random delay below base × 2^(retry - 1) before each retry', async () => {
-    const { attempt } = scripted(refused);
-    const { fetch, delays } = retrying(attempt, { maxAttempts: 5, baseDelayMs: 20 });
-    await fetch(budget(5000));
-    expect(delays).toHaveLength(4);
-    delays.forEach((delay, index) => {
-      expect(delay).toBeGreaterThanOrEqual(0);
-      expect(delay).toBeLessThan(20 * 2 ** index);
+  describe('backoff, on a fake clock', () => {
+    beforeEach(() => jest.useFakeTimers({ now: 0 }));
+    afterEach(() => jest.useRealTimers());
+
+    /** Every attempt fails as `failure`, after `attemptMs` of fake time; records when each started. */
+    function timedAttempts(failure: FetchResult, attemptMs = 0) {
+      const startedAt: number[] = [];
+      const attempt: FetchAttempt = () => {
+        startedAt.push(Date.now());
+        if (attemptMs === 0) return Promise.resolve(failure);
+        return new Promise((resolve) => setTimeout(() => resolve(failure), attemptMs));
+      };
+      return { attempt, startedAt };
+    }
+
+    it('waits base × 2^(retry - 1) × random before each retry: exactly, and really', async () => {
+      const { attempt, startedAt } = timedAttempts(refused);
+      // Full jitter: the delay is random × the exponential ceiling; pinned at 0.5 it is half of it.
+      const { fetch, delays } = retrying(attempt, {
+        maxAttempts: 5,
+        baseDelayMs: 20,
+        now: Date.now,
+        random: () => 0.5,
+      });
+      let result: unknown;
+      void fetch(budget(5000)).then((value) => (result = value));
+      await jest.advanceTimersByTimeAsync(149);
+      expect(result).toBeUndefined(); // still waiting before the 5th attempt
+      await jest.advanceTimersByTimeAsync(1);
+      expect(result).toMatchObject({ ok: false, kind: 'refused', attempts: 5, ms: 150 });
+      expect(delays).toEqual([10, 20, 40, 80]);
+      expect(startedAt).toEqual([0, 10, 30, 70, 150]);
+    });
+
+    it('spreads the delay over [0, ceiling) with the random source', async () => {
+      const draws = [0, 0.999];
+      const { attempt, startedAt } = timedAttempts(unavailable);
+      const { fetch, delays } = retrying(attempt, {
+        maxAttempts: 3,
+        baseDelayMs: 100,
+        now: Date.now,
+        random: () => draws.shift() ?? 0,
+      });
+      const pending = fetch(budget(5000));
+      await jest.advanceTimersByTimeAsync(1000);
+      await pending;
+      expect(delays).toEqual([0, 199]);
+      expect(startedAt).toEqual([0, 0, 199]);
+    });
+
+    it('shortens a delay so that a whole attempt still fits in the budget, and then stops', async () => {
+      const { attempt, startedAt } = timedAttempts(timeout, 100);
+      const { fetch, delays } = retrying(attempt, {
+        maxAttempts: 10,
+        baseDelayMs: 1000,
+        requestTimeoutMs: 100,
+        now: Date.now,
+        random: () => 0.5,
+      });
+      const pending = fetch(budget(350));
+      await jest.advanceTimersByTimeAsync(1000);
+      // 500 ms of backoff would pass the budget: 150 ms leaves room for the second attempt, none for a third.
+      expect(await pending).toMatchObject({ ok: false, kind: 'timeout', attempts: 2, ms: 350 });
+      expect(delays).toEqual([150]);
+      expect(startedAt).toEqual([0, 250]);
     });
   });
 
@@ -118,11 +193,11 @@ describe('createRetryingFetch', () => {
       clock += timeoutMs; // every attempt times out
       return Promise.resolve(timeout);
     };
-    const { fetch } = retrying(attempt, { maxAttempts: 10, requestTimeoutMs: 100, now: () => clock });
+    const { fetch } = retrying(attempt, { maxAttempts: 10, requestTimeoutMs: 100, now: () => clock, random: () => 0 });
     // 250 ms of budget: two whole attempts of 100 ms fit, a third does not.
-    const result = await fetch({ signal: new AbortController().signal, deadlineAt: 250 });
-    expect(result).toMatchObject({ ok: false, kind: 'timeout', attempts: 2 });
-    expect(clock).toBeLessThanOrEqual(250);
+    const result = await fetch({ signal: new AbortController().signal, budgetMs: 250 });
+    expect(result).toMatchObject({ ok: false, kind: 'timeout', attempts: 2, ms: 200 });
+    expect(clock).toBe(200);
   });
 
   it('makes a single attempt when the poll asks for one (a breaker probe)', async () => {

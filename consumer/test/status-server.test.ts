@@ -2,14 +2,14 @@ import type { Server } from 'node:http';
 import { connect } from 'node:net';
 import request from 'supertest';
 import { ErrorBodySchema, listen } from '@fogpair/shared';
-import { PollStats } from '../src/poll-stats';
+import { PollHistory } from '../src/poll-history';
 import { createStatusServer } from '../src/status-server';
 
 function setUp() {
-  const stats = new PollStats();
+  const history = new PollHistory({ now: () => Date.UTC(2026, 10, 23, 11, 34) });
   let alive = true;
-  const server = createStatusServer({ stats: () => stats.snapshot(), isAlive: () => alive });
-  return { server, stats, setAlive: (value: boolean) => (alive = value) };
+  const server = createStatusServer({ stats: () => history.stats(), isAlive: () => alive });
+  return { server, history, setAlive: (value: boolean) => (alive = value) };
 }
 
 describe('status server', () => {
@@ -23,13 +23,14 @@ describe('status server', () => {
   });
 
   it('/stats answers the current statistics as JSON', async () => {
-    const { server, stats } = setUp();
-    stats.recordSuccess(73, 'p1', Date.UTC(2026, 10, 23, 11, 34));
-    stats.recordFailure('refused');
+    const { server, history } = setUp();
+    const sent = { ms: 1, attempts: 1, probe: false, breaker: 'closed' } as const;
+    history.record({ ok: true, number: 73, instance: 'p1', ...sent });
+    history.record({ ok: false, kind: 'refused', reason: 'connection refused', ...sent });
     const response = await request(server).get('/stats?pretty=1').expect(200);
     expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(response.headers['x-content-type-options']).toBe('nosniff');
-    expect(response.body).toEqual(stats.snapshot());
+    expect(response.body).toEqual(history.stats());
     expect(response.body).toMatchObject({
       polls: 2,
       successes: 1,
@@ -56,9 +57,9 @@ describe('status server', () => {
   });
 
   it('names the metrics and dashboard paths in the 404 when it serves them', async () => {
-    const stats = new PollStats();
+    const history = new PollHistory();
     const server = createStatusServer({
-      stats: () => stats.snapshot(),
+      stats: () => history.stats(),
       isAlive: () => true,
       metrics: { metrics: () => Promise.resolve(''), contentType: 'text/plain' },
       routes: { '/': (_request, response) => response.end() },

@@ -1,14 +1,17 @@
 import { createServer } from 'node:http';
 import { hostname } from 'node:os';
 import {
+  METRICS_MAX_AGE_MS,
   answerClientErrorsWithJson,
+  applyHttpServerLimits,
   closeServer,
+  collectRuntimeMetrics,
   createLogger,
   handleLifecycle,
   listen,
   loadConfigOrExit,
 } from '@fogpair/shared';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry } from 'prom-client';
 import { createApp } from './app';
 import { parseProducerConfig } from './config';
 import { createProducerMetrics } from './metrics';
@@ -19,23 +22,26 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'producer', level: config.logLevel, format: config.logFormat });
   let ready = false;
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  collectRuntimeMetrics(registry);
   const app = createApp({
     random: cryptoRandomInteger,
     logger,
     instance: hostname(),
     isReady: () => ready,
-    metrics: createProducerMetrics(registry),
+    metrics: createProducerMetrics(registry, { maxAgeMs: METRICS_MAX_AGE_MS }),
   });
   const server = createServer(app);
   answerClientErrorsWithJson(server);
+  applyHttpServerLimits(server, config.http);
 
   handleLifecycle({
     logger,
+    graceMs: config.shutdownGraceMs,
     timeoutMs: config.shutdownTimeoutMs,
-    stop: async () => {
+    stop: async (_signal, graceMs) => {
+      // Not ready first, so that health checks and load balancers stop sending traffic.
       ready = false;
-      await closeServer(server);
+      await closeServer(server, { graceMs });
     },
   });
 

@@ -1,5 +1,7 @@
 import { Counter, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { cachedExposition } from '@fogpair/shared';
+import type { MetricsExposition } from '@fogpair/shared';
 
 /** Every route label there is: a fixed set, so that random paths cannot grow the label space. */
 export const PRODUCER_ROUTES = ['/number', '/healthz', '/readyz', '/metrics', 'unmatched'] as const;
@@ -7,6 +9,8 @@ export type ProducerRoute = (typeof PRODUCER_ROUTES)[number];
 
 export interface ProducerMetrics {
   readonly registry: Registry;
+  /** What `GET /metrics` answers: the registry, rendered at most once per `maxAgeMs`. */
+  readonly exposition: MetricsExposition;
   request(route: ProducerRoute, status: number, seconds: number): void;
   numberServed(): void;
 }
@@ -15,11 +19,19 @@ export function isProducerRoute(path: unknown): path is ProducerRoute {
   return typeof path === 'string' && (PRODUCER_ROUTES as readonly string[]).includes(path);
 }
 
+export interface ProducerMetricsOptions {
+  /** How old a rendering of /metrics may be; 0 renders every time. */
+  maxAgeMs?: number;
+}
+
 /**
  * The producer's request metrics on `registry` (never the global one, so tests stay apart). Label
  * objects are made once per route and status, so a request allocates nothing for its labels.
  */
-export function createProducerMetrics(registry: Registry): ProducerMetrics {
+export function createProducerMetrics(
+  registry: Registry,
+  { maxAgeMs = 0 }: ProducerMetricsOptions = {},
+): ProducerMetrics {
   const registers = [registry];
   const requests = new Counter({
     name: 'fogpair_producer_requests_total',
@@ -55,6 +67,7 @@ export function createProducerMetrics(registry: Registry): ProducerMetrics {
 
   return {
     registry,
+    exposition: maxAgeMs > 0 ? cachedExposition(registry, maxAgeMs) : registry,
     request(route, status, seconds) {
       requests.inc(labelsOf(route, status));
       duration.observe(routeLabels.get(route) ?? { route }, seconds);

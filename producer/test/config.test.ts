@@ -11,12 +11,25 @@ describe('parseProducerConfig', () => {
       host: '0.0.0.0',
       logLevel: 'info',
       logFormat: 'pretty',
+      shutdownGraceMs: 3000,
       shutdownTimeoutMs: 5000,
+      http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5000, maxConnections: 512 },
     });
   });
 
   it('treats blank values as unset, so compose files can pass ${VAR:-} through', () => {
-    const blank = { PORT: '', HOST: ' ', LOG_LEVEL: '', LOG_FORMAT: '\t', SHUTDOWN_TIMEOUT_MS: '' };
+    const blank = {
+      PORT: '',
+      HOST: ' ',
+      LOG_LEVEL: '',
+      LOG_FORMAT: '\t',
+      SHUTDOWN_GRACE_MS: '',
+      SHUTDOWN_TIMEOUT_MS: '',
+      HTTP_HEADERS_TIMEOUT_MS: ' ',
+      HTTP_REQUEST_TIMEOUT_MS: '',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '',
+      HTTP_MAX_CONNECTIONS: '',
+    };
     expect(parseProducerConfig(blank)).toEqual(parseProducerConfig({}));
   });
 
@@ -26,14 +39,21 @@ describe('parseProducerConfig', () => {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'debug',
       LOG_FORMAT: 'JSON',
+      SHUTDOWN_GRACE_MS: '0',
       SHUTDOWN_TIMEOUT_MS: '1500',
+      HTTP_HEADERS_TIMEOUT_MS: '2000',
+      HTTP_REQUEST_TIMEOUT_MS: '2000',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '0',
+      HTTP_MAX_CONNECTIONS: '64',
     });
     expect(config).toEqual({
       port: 0,
       host: '127.0.0.1',
       logLevel: 'debug',
       logFormat: 'json',
+      shutdownGraceMs: 0,
       shutdownTimeoutMs: 1500,
+      http: { headersTimeoutMs: 2000, requestTimeoutMs: 2000, keepAliveTimeoutMs: 0, maxConnections: 64 },
     });
   });
 
@@ -59,6 +79,13 @@ describe('parseProducerConfig', () => {
     ['SHUTDOWN_TIMEOUT_MS', '99', 'must be a whole number of milliseconds >= 100'],
     ['SHUTDOWN_TIMEOUT_MS', '60001', 'must be at most 60000 milliseconds'],
     ['SHUTDOWN_TIMEOUT_MS', '2.5', 'must be a whole number of milliseconds >= 100'],
+    ['SHUTDOWN_GRACE_MS', '-1', 'must be a whole number of milliseconds >= 0'],
+    ['SHUTDOWN_GRACE_MS', '120001', 'must be at most 120000 milliseconds'],
+    ['HTTP_HEADERS_TIMEOUT_MS', '10s', 'must be a whole number of milliseconds >= 100'],
+    ['HTTP_REQUEST_TIMEOUT_MS', '99', 'must be a whole number of milliseconds >= 100'],
+    ['HTTP_KEEP_ALIVE_TIMEOUT_MS', 'forever', 'must be a whole number of milliseconds >= 0'],
+    ['HTTP_MAX_CONNECTIONS', '0', 'must be a whole number >= 1'],
+    ['HTTP_MAX_CONNECTIONS', '65536', 'must be at most 65535'],
   ])('rejects %s=%j with a line naming it, the value and what was expected', (variable, value, expected) => {
     expect(problemLines(() => parseProducerConfig({ [variable]: value }))).toEqual([
       `Invalid configuration: ${variable} ${expected} (got ${JSON.stringify(value)})`,
@@ -78,5 +105,13 @@ describe('parseProducerConfig', () => {
       'SHUTDOWN_TIMEOUT_MS',
     ]);
     for (const line of lines) expect(line).toMatch(/^Invalid configuration: [A-Z_]+ must .+ \(got ".*"\)$/);
+  });
+
+  it('rejects a headers timeout longer than the request timeout, which Node would refuse', () => {
+    expect(
+      problemLines(() => parseProducerConfig({ HTTP_HEADERS_TIMEOUT_MS: '40000', HTTP_REQUEST_TIMEOUT_MS: '30000' })),
+    ).toEqual([
+      'Invalid configuration: HTTP_HEADERS_TIMEOUT_MS must be at most HTTP_REQUEST_TIMEOUT_MS (30000): the headers are part of the request (got "40000")',
+    ]);
   });
 });

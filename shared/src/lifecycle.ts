@@ -1,14 +1,17 @@
 import type { Server } from 'node:http';
-import type { Socket } from 'node:net';
-import { errorBody } from './contract';
 import type { Logger } from './logger';
 
 export interface LifecycleOptions {
   logger: Logger;
-  /** After this long a shutdown that has not finished ends the process with code 1. */
+  /**
+   * After SIGTERM, how long the service keeps serving while it reports not ready, so that health
+   * checks and Swarm stop sending it traffic first. SIGINT (Ctrl-C in a terminal) skips it.
+   */
+  graceMs?: number;
+  /** After the grace period, a shutdown that has not finished within this ends the process with code 1. */
   timeoutMs: number;
-  /** Stops taking work and finishes what is in flight. */
-  stop: (signal: NodeJS.Signals) => Promise<void>;
+  /** Stops taking work and finishes what is in flight; `graceMs` is this signal's grace period. */
+  stop: (signal: NodeJS.Signals, graceMs: number) => Promise<void>;
   exit?: (code: number) => void;
   proc?: NodeJS.Process;
 }
@@ -20,6 +23,7 @@ export interface LifecycleOptions {
  */
 export function handleLifecycle({
   logger,
+  graceMs = 0,
   timeoutMs,
   stop,
   exit = (code) => process.exit(code),
@@ -35,12 +39,17 @@ export function handleLifecycle({
     }
     stopping = true;
     const startedAt = performance.now();
-    logger.info(`Received ${signal}, shutting down`);
+    const grace = signal === 'SIGTERM' ? graceMs : 0;
+    if (grace > 0) {
+      logger.info(`Received ${signal}, shutting down after a grace period of ${grace} ms`, { graceMs: grace });
+    } else {
+      logger.info(`Received ${signal}, shutting down`);
+    }
     const deadline = setTimeout(() => {
       logger.error(`Shutdown did not finish within ${timeoutMs} ms, exiting`, { timeoutMs });
       exit(1);
-    }, timeoutMs);
-    stop(signal).then(
+    }, grace + timeoutMs);
+    stop(signal, grace).then(
       () => {
         clearTimeout(deadline);
         logger.info('Stopped', { ms: Math.round(performance.now() - startedAt) });
@@ -82,39 +91,26 @@ export function listen(server: Server, port: number, host: string): Promise<{ ho
 }
 
 /**
- * Stops accepting connections, lets in-flight requests finish, and closes keep-alive sockets as
- * soon as they fall idle, so that a client holding one open cannot delay the exit.
+ * Drains a server: from now on every answer carries `Connection: close`, so that keep-alive clients
+ * open their next connection elsewhere; for `graceMs` it goes on serving everything that comes, new
+ * connections included (a load balancer may still send some). Then it stops accepting connections,
+ * lets in-flight requests finish, and closes keep-alive sockets as soon as they fall idle, so that a
+ * client holding one open cannot delay the exit. Idle sockets are left alone during the grace period:
+ * closing one races with a request the client may already have sent on it, which would be lost.
  */
-export function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
+export async function closeServer(server: Server, { graceMs = 0 }: { graceMs?: number } = {}): Promise<void> {
+  if (!server.listening) throw Object.assign(new Error('Server is not running.'), { code: 'ERR_SERVER_NOT_RUNNING' });
+  // First in line: the request listener may answer before a listener behind it would run.
+  server.prependListener('request', (_request, response) => {
+    response.shouldKeepAlive = false;
+  });
+  if (graceMs > 0) await new Promise((resolve) => setTimeout(resolve, graceMs));
+  await new Promise<void>((resolve, reject) => {
     server.close((error) => (error ? reject(error) : resolve()));
     server.closeIdleConnections();
-    server.on('request', (_request, response) => {
-      response.shouldKeepAlive = false;
-    });
+    // A keep-alive answer sent before the drain began leaves its socket idle after close().
     const sweep = setInterval(() => server.closeIdleConnections(), 25);
     sweep.unref();
     server.once('close', () => clearInterval(sweep));
-  });
-}
-
-/**
- * Node answers requests its HTTP parser rejects (bad request line, oversized headers) with a bare
- * status line; answer them with the same JSON error shape as everything else.
- */
-export function answerClientErrorsWithJson(server: Server): void {
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    if (!socket.writable || error.code === 'ECONNRESET') {
-      socket.destroy();
-      return;
-    }
-    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const text =
-      status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
-    const body = JSON.stringify(errorBody(status, status === 400 ? 'bad_request' : 'client_error', text));
-    socket.end(
-      `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
   });
 }

@@ -1,21 +1,20 @@
 import { EventEmitter } from 'node:events';
 import { createServer, request as httpRequest, Agent } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
-import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { ErrorBodySchema, answerClientErrorsWithJson, closeServer, handleLifecycle, listen } from '@fogpair/shared';
+import { closeServer, handleLifecycle, listen } from '@fogpair/shared';
 import { CaptureLogger } from './support/capture-logger';
 
 describe('handleLifecycle', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  function setUp(stop: (signal: NodeJS.Signals) => Promise<void>, timeoutMs = 5000) {
+  function setUp(stop: (signal: NodeJS.Signals) => Promise<void>, timeoutMs = 5000, graceMs = 0) {
     const proc = new EventEmitter();
     const exit = jest.fn<undefined, [number]>();
     const stopSpy = jest.fn(stop);
     const logger = new CaptureLogger();
-    handleLifecycle({ logger, timeoutMs, stop: stopSpy, exit, proc: proc as unknown as NodeJS.Process });
+    handleLifecycle({ logger, graceMs, timeoutMs, stop: stopSpy, exit, proc: proc as unknown as NodeJS.Process });
     return { proc, exit, stop: stopSpy, logger };
   }
 
@@ -36,7 +35,7 @@ describe('handleLifecycle', () => {
 
     proc.emit(signal, signal);
     expect(stop).toHaveBeenCalledTimes(1);
-    expect(stop).toHaveBeenCalledWith(signal);
+    expect(stop).toHaveBeenCalledWith(signal, 0);
     await jest.advanceTimersByTimeAsync(100);
     expect(exit).not.toHaveBeenCalled();
 
@@ -44,6 +43,27 @@ describe('handleLifecycle', () => {
     await jest.advanceTimersByTimeAsync(0);
     expect(exit.mock.calls).toEqual([[0]]);
     expect(logger.messages('info')).toEqual([`Received ${signal}, shutting down`, 'Stopped']);
+  });
+
+  it('gives SIGTERM the grace period, and SIGINT (Ctrl-C) none', () => {
+    const term = setUp(controllableStop().stop, 5000, 3000);
+    term.proc.emit('SIGTERM', 'SIGTERM');
+    expect(term.stop).toHaveBeenCalledWith('SIGTERM', 3000);
+    expect(term.logger.messages('info')).toEqual(['Received SIGTERM, shutting down after a grace period of 3000 ms']);
+
+    const int = setUp(controllableStop().stop, 5000, 3000);
+    int.proc.emit('SIGINT', 'SIGINT');
+    expect(int.stop).toHaveBeenCalledWith('SIGINT', 0);
+    expect(int.logger.messages('info')).toEqual(['Received SIGINT, shutting down']);
+  });
+
+  it('counts the timeout from the end of the grace period', async () => {
+    const { proc, exit } = setUp(controllableStop().stop, 2000, 3000);
+    proc.emit('SIGTERM', 'SIGTERM');
+    await jest.advanceTimersByTimeAsync(4999);
+    expect(exit).not.toHaveBeenCalled();
+    await jest.advanceTimersByTimeAsync(1);
+    expect(exit.mock.calls).toEqual([[1]]);
   });
 
   it('exits 1 at once on a second signal, without running stop again', async () => {
@@ -99,18 +119,38 @@ describe('handleLifecycle', () => {
   });
 });
 
+interface Answer {
+  status: number;
+  body: string;
+  connection: string | undefined;
+  /** Whether the request went out on a keep-alive connection opened for an earlier one. */
+  reusedSocket: boolean;
+}
+
 /** GET `path` and read the whole answer. */
-function get(port: number, path: string, agent: Agent): Promise<{ status: number; body: string }> {
+function getWithHeaders(port: number, path: string, agent: Agent): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, path, agent }, (response: IncomingMessage) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on('end', () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          body,
+          connection: response.headers.connection,
+          reusedSocket: req.reusedSocket,
+        }),
+      );
     });
     req.on('error', reject);
     req.end();
   });
+}
+
+async function get(port: number, path: string, agent: Agent): Promise<{ status: number; body: string }> {
+  const { status, body } = await getWithHeaders(port, path, agent);
+  return { status, body };
 }
 
 function portOf(server: Server): number {
@@ -178,6 +218,41 @@ describe('closeServer', () => {
     expect(serverEvents).toEqual(['slow answer sent', 'closed']);
   });
 
+  it('during the grace period answers every request with Connection: close, keeping idle sockets and accepting new ones', async () => {
+    const port = portOf(server);
+    const agent = keepAliveAgent();
+    expect(await getWithHeaders(port, '/fast', agent)).toMatchObject({ status: 200, connection: 'keep-alive' });
+
+    const closed = closeServer(server, { graceMs: 400 }).then(() => serverEvents.push('closed'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The idle keep-alive socket was not closed under the client: its next request is answered.
+    expect(await getWithHeaders(port, '/fast', agent)).toEqual({
+      status: 200,
+      body: 'fast',
+      connection: 'close',
+      reusedSocket: true,
+    });
+    // A new connection is still accepted (a load balancer may not have noticed yet), told to close.
+    expect(await getWithHeaders(port, '/fast', new Agent())).toMatchObject({ status: 200, connection: 'close' });
+    expect(serverEvents).toEqual([]);
+
+    await closed;
+    await expect(get(port, '/fast', new Agent())).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it('lets a request still in flight when the grace period ends finish', async () => {
+    const port = portOf(server);
+    const slow = getWithHeaders(port, '/slow', keepAliveAgent());
+    await slowArrived;
+    const closed = closeServer(server, { graceMs: 100 }).then(() => serverEvents.push('closed'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(serverEvents).toEqual([]);
+    releaseSlow();
+    expect(await slow).toMatchObject({ status: 200, body: 'slow done' });
+    await closed;
+    expect(serverEvents).toEqual(['slow answer sent', 'closed']);
+  });
+
   it('rejects when the server is not running', async () => {
     server.close();
     await expect(closeServer(server)).rejects.toMatchObject({ code: 'ERR_SERVER_NOT_RUNNING' });
@@ -197,72 +272,5 @@ describe('listen', () => {
       first.close();
       second.close();
     }
-  });
-});
-
-describe('answerClientErrorsWithJson', () => {
-  let server: Server;
-
-  beforeAll(async () => {
-    server = createServer((_request, response) => response.end('ok'));
-    answerClientErrorsWithJson(server);
-    await listen(server, 0, '127.0.0.1');
-  });
-
-  afterAll(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-
-  /** Writes raw bytes and reads until the server closes the connection. */
-  function rawExchange(bytes: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const socket = connect(portOf(server), '127.0.0.1');
-      let answer = '';
-      socket.setEncoding('utf8');
-      socket.on('data', (chunk: string) => (answer += chunk));
-      socket.on('end', () => resolve(answer));
-      socket.on('error', reject);
-      socket.write(bytes);
-    });
-  }
-
-  function parseAnswer(raw: string) {
-    const [head = '', body = ''] = raw.split('\r\n\r\n');
-    const [statusLine, ...headerLines] = head.split('\r\n');
-    const headers = Object.fromEntries(
-      headerLines.map((line) => [
-        line.slice(0, line.indexOf(':')).toLowerCase(),
-        line.slice(line.indexOf(':') + 1).trim(),
-      ]),
-    );
-    return { statusLine, headers, body: ErrorBodySchema.parse(JSON.parse(body)) };
-  }
-
-  it('answers a malformed request with 400 and the JSON error shape', async () => {
-    const answer = parseAnswer(await rawExchange('GET /number HTTP/1.1\r\nHost: x\r\nthis is not a header\r\n\r\n'));
-    expect(answer.statusLine).toBe('HTTP/1.1 400 Bad Request');
-    expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
-    expect(answer.headers.connection).toBe('close');
-    expect(answer.body).toEqual({ error: { status: 400, code: 'bad_request', message: 'Bad Request' } });
-  });
-
-  it('answers a request line that is not HTTP with 400', async () => {
-    const answer = parseAnswer(await rawExchange('HELLO\r\n\r\n'));
-    expect(answer.statusLine).toBe('HTTP/1.1 400 Bad Request');
-    expect(answer.body.error.status).toBe(400);
-  });
-
-  it('answers oversized headers with 431', async () => {
-    const huge = 'x'.repeat(20 * 1024);
-    const answer = parseAnswer(await rawExchange(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${huge}\r\n\r\n`));
-    expect(answer.statusLine).toBe('HTTP/1.1 431 Request Header Fields Too Large');
-    expect(answer.body).toEqual({
-      error: { status: 431, code: 'client_error', message: 'Request Header Fields Too Large' },
-    });
-  });
-
-  it('keeps serving well-formed requests', async () => {
-    expect(await get(portOf(server), '/', new Agent())).toEqual({ status: 200, body: 'ok' });
   });
 });

@@ -1,73 +1,36 @@
-import { spawn, spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
+import { ServiceProcess, entryPath, serviceSpec } from '../support/service-process';
+import type { Entry, ProcessSpec, ServiceName } from '../support/service-process';
 
+/** A service process and the port it logged it listens on. */
 export interface Service {
   name: string;
-  child: ChildProcess;
+  process: ServiceProcess;
   port: number;
-  /** Everything the process printed so far, for failure messages. */
-  output: string[];
 }
 
-/**
- * Starts a service built by `npm run build` with LOG_FORMAT=json and port 0, and resolves with the
- * port from its first log line that names one: no guessing at free ports.
- */
-export async function startService(
-  name: string,
-  command: string,
-  args: readonly string[],
-  env: Record<string, string>,
-): Promise<Service> {
-  const child = spawn(command, args, {
-    env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${name} did not log a port within 10 s:\n${output.join('\n')}`)),
-      10_000,
-    );
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited with code ${String(code)} before it listened:\n${output.join('\n')}`));
-    });
-    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString().trimEnd()));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      output.push(line);
-      const port = portOf(line);
-      if (port !== undefined) {
-        clearTimeout(timer);
-        resolve(port);
-      }
-    });
-  });
-  return { name, child, port, output };
-}
-
-function portOf(line: string): number | undefined {
+/** Starts a service (LOG_LEVEL=info, port 0) and resolves with the port from its first log line that names one. */
+async function startListening(spec: ProcessSpec): Promise<Service> {
+  const started = new ServiceProcess({ ...spec, env: { LOG_LEVEL: 'info', ...spec.env } });
   try {
-    const { port } = JSON.parse(line) as { port?: unknown };
-    return typeof port === 'number' ? port : undefined;
-  } catch {
-    return undefined;
+    return { name: spec.name, process: started, port: await started.loggedPort() };
+  } catch (error) {
+    await started.stop('SIGKILL');
+    throw error;
   }
 }
 
-/** SIGTERM to this one process (by PID), and wait for it to exit. */
+/** A producer or consumer from the build (`entry`: the tsc output or the bundle). */
+export function startService(service: ServiceName, env: Record<string, string>, entry: Entry): Promise<Service> {
+  return startListening(serviceSpec(service, env, entry));
+}
+
+/** SIGTERM to this one process (by PID), SIGKILL after 5 s, and wait for it to exit. */
 export async function stopService(service: Service): Promise<void> {
-  const { child } = service;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
+  await service.process.stop('SIGTERM', { killAfterMs: 5000 });
 }
 
 /** True when this machine lets us give a process its own host name (root, or user namespaces). */
@@ -82,13 +45,13 @@ export function canUseOwnHostname(): boolean {
 export function startProducer(hostname: string, ownHostname: boolean): Promise<Service> {
   const env = { PORT: '0', HOST: '127.0.0.1' };
   return ownHostname
-    ? startService(
-        hostname,
-        'unshare',
-        ['--uts', 'sh', '-c', 'hostname "$0" && exec node producer/dist/main.js', hostname],
+    ? startListening({
+        name: hostname,
+        command: 'unshare',
+        args: ['--uts', 'sh', '-c', 'hostname "$0" && exec "$@"', hostname, process.execPath, entryPath('producer')],
         env,
-      )
-    : startService(hostname, process.execPath, ['producer/dist/main.js'], env);
+      })
+    : startListening({ ...serviceSpec('producer', env), name: hostname });
 }
 
 export interface RoundRobinBalancer {

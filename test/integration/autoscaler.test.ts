@@ -3,8 +3,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EXIT_CONFIG } from '@fogpair/shared';
 import { FakeDockerApi, THREE_NODES, serviceJson, taskJson } from '../../autoscaler/test/support/docker-api';
-import { ProcessPool, freePort } from './support/services';
-import type { Entry } from './support/services';
+import { ProcessPool, freePort } from '../support/service-process';
+import type { Entry } from '../support/service-process';
 
 const pool = new ProcessPool();
 let docker: FakeDockerApi | undefined;

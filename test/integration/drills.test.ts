@@ -1,15 +1,17 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Server, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rssBytes, sleep, startCountingProxy } from './support/drill-tools';
-import { ProcessPool, freePort } from './support/services';
-import type { ServiceProcess } from './support/services';
+import { ProcessPool, freePort } from '../support/service-process';
+import type { ServiceProcess } from '../support/service-process';
 
 /**
  * Fault drills: real processes over loopback, with fast intervals. Each drill prints what it
- * measured and adds it to artifacts/drills.json for docs/operations.md ("Fault drills").
+ * measured and adds it to drills.json in a temporary folder (FOGPAIR_DRILLS_JSON names another
+ * file; docs/operations.md, "Fault drills", shows one run); a test run writes nothing into the repository.
  */
 
 const INTERVAL_MS = 200;
@@ -41,10 +43,9 @@ const round = (ms: number) => Math.round(ms);
 afterEach(() => pool.stopAll());
 
 afterAll(() => {
-  const dir = join(__dirname, '..', '..', 'artifacts');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'drills.json'), `${JSON.stringify(measured, null, 2)}\n`);
-  console.log(`Drill measurements:\n${JSON.stringify(measured, null, 2)}`);
+  const file = process.env.FOGPAIR_DRILLS_JSON || join(mkdtempSync(join(tmpdir(), 'fogpair-drills-')), 'drills.json');
+  writeFileSync(file, `${JSON.stringify(measured, null, 2)}\n`);
+  console.log(`Drill measurements (also in ${file}):\n${JSON.stringify(measured, null, 2)}`);
 });
 
 describe('fault drills', () => {
@@ -136,6 +137,7 @@ describe('fault drills', () => {
   describe('a hostile producer', () => {
     let server: Server;
     let mode = 'good';
+    let hostileNames = 0;
     const HUGE = Buffer.alloc(10 * 1024 * 1024, 'x');
 
     const modes: Record<string, (response: ServerResponse) => void> = {
@@ -154,6 +156,16 @@ describe('fault drills', () => {
         response.write('{');
         const timer = setInterval(() => response.write(' '), 1000);
         response.on('close', () => clearInterval(timer));
+      },
+      // A new 8 KB name with every answer: a producer (or something posing as one) that would make
+      // every tally of instances grow by 8 KB a poll if names were kept as they come.
+      newLongName: (response) => {
+        hostileNames++;
+        response.writeHead(200, {
+          'content-type': 'application/json',
+          'x-served-by': `${String(hostileNames).padStart(8, '0')}${'n'.repeat(8 * 1024)}`,
+        });
+        response.end('{"number":42}');
       },
       resetMidBody: (response) => {
         response.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
@@ -230,6 +242,46 @@ describe('fault drills', () => {
         rssAfterHugeBodiesMiB: +(rssAfter / 2 ** 20).toFixed(1),
         hugeBodyPolls: Math.round(2000 / 300),
       };
+    });
+
+    it('a new 8 KB name on every answer: names cut to 64 characters, 24 instances kept, /stats stays small', async () => {
+      const { port } = server.address() as AddressInfo;
+      mode = 'newLongName';
+      hostileNames = 0;
+      const statusPort = await freePort();
+      const consumer = start('consumer', {
+        ...FAST,
+        POLL_INTERVAL_MS: '100',
+        REQUEST_TIMEOUT_MS: '80',
+        STATUS_PORT: String(statusPort),
+        PRODUCER_URL: `http://127.0.0.1:${port}/number`,
+      });
+      try {
+        await consumer.waitForLine(received);
+        const rssBefore = rssBytes(consumer.pid);
+        await consumer.waitFor('100 answers under new names', () => hostileNames >= 100, 20_000);
+        const rssAfter = rssBytes(consumer.pid);
+        const text = await (await fetch(`http://127.0.0.1:${statusPort}/stats`)).text();
+        const stats = JSON.parse(text) as { successes: number; answersByInstance: Record<string, number> };
+        const names = Object.keys(stats.answersByInstance);
+        expect(names).toHaveLength(24);
+        expect(Math.max(...names.map((name) => name.length))).toBe(64);
+        expect(text.length).toBeLessThan(4096);
+        const producers = consumer.linesMatching(received).map((line) => String(line.producer));
+        expect(Math.max(...producers.map((name) => name.length))).toBe(64);
+        const metrics = await (await fetch(`http://127.0.0.1:${statusPort}/metrics`)).text();
+        expect(metrics.split('\n').filter((line) => line.startsWith('fogpair_consumer_answers_total{'))).toHaveLength(
+          24,
+        );
+        measured.hostileNames = {
+          answersUnderNewNames: stats.successes,
+          statsBytes: text.length,
+          rssBeforeMiB: +(rssBefore / 2 ** 20).toFixed(1),
+          rssAfterMiB: +(rssAfter / 2 ** 20).toFixed(1),
+        };
+      } finally {
+        mode = 'good';
+      }
     });
   });
 });

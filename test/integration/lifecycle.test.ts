@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import { EXIT_CONFIG } from '@fogpair/shared';
-import { ProcessPool, freePort } from './support/services';
+import { ProcessPool, freePort } from '../support/service-process';
 
 const pool = new ProcessPool();
 afterEach(() => pool.stopAll());
@@ -36,6 +36,56 @@ describe.each<NodeJS.Signals>(['SIGTERM', 'SIGINT'])('%s', (signal) => {
     expect(consumerExit.ms).toBeLessThan(PROMPT_EXIT_MS);
     expect(producerExit.ms).toBeLessThan(PROMPT_EXIT_MS);
     expect(consumer.logs().some((line) => line.message === `Received ${signal}, shutting down`)).toBe(true);
+  });
+});
+
+describe('the grace period after SIGTERM', () => {
+  const GRACE_MS = 1000;
+
+  function get(port: number, path: string) {
+    return new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+      request({ host: '127.0.0.1', port, path, agent: new Agent({ keepAlive: true }) }, (response) => {
+        response.resume();
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, connection: response.headers.connection }),
+        );
+      })
+        .on('error', reject)
+        .end();
+    });
+  }
+
+  it('keeps the producer serving, not ready and with Connection: close, then exits 0', async () => {
+    const port = await freePort();
+    const producer = pool.start('producer', {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      SHUTDOWN_GRACE_MS: String(GRACE_MS),
+    });
+    await producer.waitForLog('the producer to listen', (line) => line.message.startsWith('Producer listening'));
+    expect(await get(port, '/readyz')).toEqual({ status: 200, connection: 'keep-alive' });
+
+    const stopped = producer.stop('SIGTERM');
+    await producer.waitForLog('the shutdown line', (line) => line.message.startsWith('Received SIGTERM'));
+    expect(await get(port, '/readyz')).toEqual({ status: 503, connection: 'close' });
+    expect(await get(port, '/number')).toEqual({ status: 200, connection: 'close' });
+
+    const exit = await stopped;
+    expect(exit.code).toBe(0);
+    expect(exit.ms).toBeGreaterThanOrEqual(GRACE_MS);
+    expect(exit.ms).toBeLessThan(GRACE_MS + PROMPT_EXIT_MS);
+    expect(producer.logs().map((line) => line.message)).toContain(
+      `Received SIGTERM, shutting down after a grace period of ${GRACE_MS} ms`,
+    );
+  });
+
+  it('is skipped on SIGINT, so that Ctrl-C in a terminal stops at once', async () => {
+    const port = await freePort();
+    const producer = pool.start('producer', { PORT: String(port), HOST: '127.0.0.1', SHUTDOWN_GRACE_MS: '30000' });
+    await producer.waitForLog('the producer to listen', (line) => line.message.startsWith('Producer listening'));
+    const exit = await producer.stop('SIGINT');
+    expect(exit.code).toBe(0);
+    expect(exit.ms).toBeLessThan(PROMPT_EXIT_MS);
   });
 });
 

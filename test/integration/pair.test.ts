@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { ProducerAnswerSchema, SERVED_BY_HEADER } from '@fogpair/shared';
-import { ProcessPool, freePort } from './support/services';
-import type { Entry, ServiceProcess } from './support/services';
+import { ProcessPool, freePort } from '../support/service-process';
+import type { Entry, ServiceProcess } from '../support/service-process';
 
 const FAST = { POLL_INTERVAL_MS: '200', REQUEST_TIMEOUT_MS: '150' };
 const pool = new ProcessPool();

@@ -7,13 +7,22 @@
 # dnsrr + host-mode ports; see that file). Checks:
 #   1. every task running and healthy, the producer replicas on different nodes
 #   2. the consumer logs numbers served by >= 2 different producer instances
+#   2. the published ports answer from outside: each producer node's :5000 names (x-served-by) the
+#      producer container on that node; the consumer's /stats on :8080 counts answers from both
 #   3. a producer task killed (SIGKILL), then a whole node stopped: at most one failed poll each,
 #      Swarm reschedules, the stack converges again
 #   4. a rolling update to a new TAG with zero failed polls, then a rollback
+#   In every window of 3 and 4: the consumer keeps polling (at least one poll per 3 s, less a fixed
+#   allowance for the event), numbers arrive, and two more successful polls follow the convergence.
+#   Polls and failed polls are counted from the consumer's /stats (sampled every 0.5 s; a counter
+#   that goes down is a new consumer process, counted from 0), not from log wording.
 #   5. the arm64 images run as swarm tasks (qemu emulation, --resolve-image never, and
 #      test/swarm/swarm-stack.qemu.yml: higher memory limits, as the emulator's memory is charged too)
 #   6. docker stack rm leaves no service, network or container on any node
-# Exit: 0 all passed, 1 a check failed, 77 NOT RUN (no root, no lab, no docker).
+# Exit: 0 all passed, 1 a check failed or the lab failed (registry, base images, swarm up, fewer than
+#       3 Ready nodes: a lab that exists and fails is a failure), 77 NOT RUN: this machine cannot run
+#       the lab at all (not root, no lab folder).
+# SWARM_TEST_FAIL_FAST=1 stops at the first FAIL (the mutation tests use it).
 # Needs root. Cleans up always: the stack, the swarm if this run started it, the image tags it made.
 # SWARM_TEST_KEEP=1 leaves the stack and swarm up after the run (for poking at them).
 set -uo pipefail
@@ -28,7 +37,7 @@ T1="swarmtest-${RUN_ID}-1"
 T2="swarmtest-${RUN_ID}-2"
 NET_PREFIX="${LAB_NET_PREFIX:-10.213.0}"
 export REGISTRY="${NET_PREFIX}.1:${LAB_REGISTRY_PORT:-5001}"
-export NODE_ARCH=x86_64 LOG_LEVEL=debug LOG_FORMAT=json
+export NODE_ARCH=x86_64 LOG_LEVEL=info LOG_FORMAT=json
 OVERRIDES=(-c test/swarm/swarm-stack.lab.yml) # on top of swarm-stack.yml
 
 started=$SECONDS
@@ -39,7 +48,17 @@ we_started_swarm=0
 
 say() { printf '\033[1m[test:swarm %3ds]\033[0m %s\n' "$((SECONDS - started))" "$*"; }
 pass() { results+=("PASS  $1"); printf '\033[1;32mPASS\033[0m  %s\n' "$1"; }
-fail() { failed=1; results+=("FAIL  $1"); printf '\033[1;31mFAIL\033[0m  %s\n' "$1"; }
+fail() {
+  failed=1
+  results+=("FAIL  $1")
+  printf '\033[1;31mFAIL\033[0m  %s\n' "$1"
+  [ "${SWARM_TEST_FAIL_FAST:-0}" != 1 ] || exit 1
+}
+# The lab exists but one of its steps failed: a failure, never "not run".
+lab_failed() {
+  fail "lab: $1"
+  exit 1
+}
 timing() { timings+=("$(printf '%-52s %s' "$1" "$2")"); say "time: $1: $2"; }
 not_run() {
   printf '\n\033[1;33m!!!! test:swarm NOT RUN: %s\033[0m\n' "$1" >&2
@@ -47,18 +66,32 @@ not_run() {
   exit "$EXIT_NOT_RUN"
 }
 
-# ---------------------------------------------------------------- preflight (anything missing: NOT RUN)
+# Runs a lab command that may start daemons (dockerd, the registry, swarm nodes) without our open
+# files beyond stdin/out/err: a daemon that inherited a caller's `flock` descriptor would hold the lab
+# lock for as long as it lives.
+without_inherited_fds() {
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      if [ "$fd" -gt 2 ] && [ "$fd" != 255 ]; then eval "exec $fd>&-"; fi
+    done
+    exec "$@"
+  )
+}
+
+# ---------------------------------------------------------------- preflight
+# NOT RUN only when this machine cannot run the lab at all; past these two lines every problem fails.
 [ "$(id -u)" = 0 ] || not_run "needs root: the lab swarm creates network namespaces (sudo npm run test:swarm)"
 [ -x "$LAB/swarm" ] || not_run "no container lab at $LAB (set LAB=/path/to/shared/lab)"
-for tool in docker jq curl git node; do
-  command -v "$tool" >/dev/null || not_run "$tool is not installed (run $LAB/setup)"
-done
-if ! docker info >/dev/null 2>&1; then
+if ! command -v docker >/dev/null || ! docker info >/dev/null 2>&1; then
   say "no docker daemon answers; starting the lab's ($LAB/setup)"
-  "$LAB/setup" >/tmp/test-swarm-setup.log 2>&1 || not_run "docker is not available: $LAB/setup failed (/tmp/test-swarm-setup.log)"
+  without_inherited_fds "$LAB/setup" >/tmp/test-swarm-setup.log 2>&1 || lab_failed "$LAB/setup failed (/tmp/test-swarm-setup.log)"
 fi
-docker buildx version >/dev/null 2>&1 || not_run "docker buildx is missing (run $LAB/setup)"
-[ -f Dockerfile-producer ] && [ -f Dockerfile-consumer ] || not_run "Dockerfile-producer / Dockerfile-consumer are missing"
+for tool in docker jq curl git node; do
+  command -v "$tool" >/dev/null || lab_failed "$tool is not installed, even after $LAB/setup"
+done
+docker buildx version >/dev/null 2>&1 || lab_failed "docker buildx is missing (run $LAB/setup)"
+[ -f Dockerfile-producer ] && [ -f Dockerfile-consumer ] || { fail "Dockerfile-producer / Dockerfile-consumer are missing"; exit 1; }
 
 MANAGER=pi1
 mgr() { DOCKER_HOST="unix:///run/lab/swarm/$MANAGER/docker.sock" docker "$@"; }
@@ -69,6 +102,8 @@ node_addr() { echo "${NET_PREFIX}.$((10 + ${1#pi}))"; }
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  [ -z "${sampler_pid:-}" ] || kill "$sampler_pid" 2>/dev/null
+  rm -f "${STATS_LOG:-}"
   if [ "${SWARM_TEST_KEEP:-0}" = 1 ]; then
     say "SWARM_TEST_KEEP=1: leaving stack $STACK and the swarm up"
   else
@@ -155,20 +190,85 @@ consumer_events() {
   mgr service logs --raw --no-trunc "${STACK}_consumer" 2>/dev/null | grep '^{' | jq -c 'select(.message != null)' 2>/dev/null
 }
 count_received() { consumer_events | jq -r 'select(.message | startswith("Received number")) | .message' | wc -l; }
-# Every failed poll logs one debug line "Poll failed: …" (the warn lines for people are de-duplicated).
-failed_polls() { consumer_events | jq -r 'select(.level == "debug" and (.message | startswith("Poll failed"))) | .message'; }
-count_failed() { failed_polls | wc -l; }
-failed_lines_since() { failed_polls | tail -n +"$(($1 + 1))"; }
 producers_seen() { consumer_events | jq -r 'select(.message | startswith("Received number")) | .producer' | sort -u; }
+# The consumer's warnings and errors since the log had $1 events (context for a failure message).
+consumer_complaints_since() {
+  consumer_events | tail -n +"$(($1 + 1))" | jq -r 'select(.level == "warn" or .level == "error") | .message' | tr '\n' '|'
+}
 
-# Polls seen since a mark: "<received> <failed>".
-mark() { echo "$(count_received) $(count_failed)"; }
-received_since() { echo $(($(count_received) - ${1%% *})); }
-failed_since() { echo $(($(count_failed) - ${1##* })); }
-more_received_than() { [ "$(count_received)" -gt "$1" ]; }
+# /stats of the consumer (on the manager: swarm-stack.lab.yml keeps it there), sampled every 0.5 s
+# into STATS_LOG as "polls successes failures". Counts between two samples are summed; a counter
+# that goes down is a new consumer process (an update or rollback replaced it), counted from 0.
+STATS_LOG="$(mktemp /tmp/test-swarm-stats.XXXXXX)"
+sampler_pid=""
+stats_sample() {
+  curl -s --max-time 2 "http://$(node_addr "$MANAGER"):8080/stats" 2>/dev/null |
+    jq -r 'select(.polls != null) | [.polls, .successes, .failures] | @tsv' 2>/dev/null
+}
+start_stats_sampler() {
+  (while :; do
+    stats_sample >>"$STATS_LOG"
+    sleep 0.5
+  done) &
+  sampler_pid=$!
+}
+stats_lines() { wc -l <"$STATS_LOG"; }
+# "polls successes failures" from sample number $1 (1-based; that sample is the baseline) to the last.
+stats_since() {
+  tail -n +"$1" "$STATS_LOG" | awk '
+    NR == 1 { pp = $1; ps = $2; pf = $3; next }
+    {
+      if ($1 < pp) { pp = 0; ps = 0; pf = 0 }
+      P += $1 - pp; S += $2 - ps; F += $3 - pf; pp = $1; ps = $2; pf = $3
+    }
+    END { print P + 0, S + 0, F + 0 }'
+}
+successes_since_at_least() { # FROM N
+  local counts
+  counts="$(stats_since "$1")"
+  set -- "$2" $counts
+  [ "$3" -ge "$1" ]
+}
 
-# Let the consumer poll a few more times, so that a failure right after an event is counted too.
-settle() { local r; r="$(count_received)"; wait_for 30 "two more polls" more_received_than "$((r + 1))"; }
+# A window around an event: "<stats sample> <consumer log events> <SECONDS>" at its start.
+mark() {
+  wait_for 10 "a /stats sample of the consumer" test -s "$STATS_LOG" || true
+  echo "$(stats_lines) $(consumer_events | wc -l) $SECONDS"
+}
+
+# After the stack converged: two more successful polls within 30 s, or the consumer has stalled.
+settle() {
+  local from
+  from="$(stats_lines)"
+  [ "$from" -ge 1 ] || return 1
+  wait_for 30 "two more successful polls (consumer /stats)" successes_since_at_least "$from" 2
+}
+
+# check_window NAME MARK MAX_FAILED ALLOWANCE_S WHAT: settle, then assert what the consumer did since
+# MARK: at least one poll per 3 s over the window less ALLOWANCE_S (the consumer's own restart in an
+# update; a poll in flight), at least as many numbers received, at most MAX_FAILED failed polls.
+check_window() {
+  local name=$1 window=$2 max_failed=$3 allowance=$4 what=$5
+  local from_sample=${window%% *} rest=${window#* } from_events from_time seconds counts polls ok failures expected
+  from_events=${rest%% *}
+  from_time=${rest##* }
+  if ! settle; then
+    fail "$name: $what, but the consumer did not complete two more successful polls within 30 s (stalled?): /stats since: $(stats_since "$from_sample"); consumer said: $(consumer_complaints_since "$from_events")"
+    return
+  fi
+  seconds=$((SECONDS - from_time))
+  counts="$(stats_since "$from_sample")"
+  read -r polls ok failures <<<"$counts"
+  expected=$(((seconds - allowance) / 3))
+  [ "$expected" -ge 2 ] || expected=2
+  if [ "$polls" -lt "$expected" ] || [ "$ok" -lt $((expected - max_failed)) ]; then
+    fail "$name: $what, but in ${seconds} s the consumer made $polls polls, $ok successful (expected >= $expected polls at one per 3 s, less ${allowance} s)"
+  elif [ "$failures" -gt "$max_failed" ]; then
+    fail "$name: $what, with $failures failed polls (at most $max_failed allowed; /stats): $(consumer_complaints_since "$from_events")"
+  else
+    pass "$name: $what; in ${seconds} s: $polls polls, $ok numbers received, $failures failed (/stats)"
+  fi
+}
 
 stack_gone_everywhere() {
   [ -z "$(mgr service ls -q --filter "label=com.docker.stack.namespace=$STACK")" ] || return 1
@@ -190,7 +290,7 @@ deploy() { # deploy TAG [docker stack deploy options...]
 # ---------------------------------------------------------------- lab: base images, registry, swarm
 say "lab at $LAB; registry $REGISTRY; stack $STACK; tags $T1, $T2"
 t0=$SECONDS
-"$LAB/registry" start >/dev/null 2>&1 || not_run "the lab registry does not start ($LAB/registry start)"
+without_inherited_fds "$LAB/registry" start >/dev/null 2>&1 || lab_failed "the lab registry does not start ($LAB/registry start)"
 # The arm64 build resolves its base image through the registry (a docker.io mirror in the lab).
 # scripts/swarm.sh builds every image of docker-bake.hcl's default group, the autoscaler's too.
 base_images=($(grep -hoE 'node:[0-9][0-9a-z.-]*' Dockerfile-producer Dockerfile-consumer Dockerfile-autoscaler | sort -u))
@@ -199,20 +299,20 @@ base_images=($(grep -hoE 'node:[0-9][0-9a-z.-]*' Dockerfile-producer Dockerfile-
     "$LAB/base-images" --platform linux/arm64 --no-retag --from Dockerfile-producer --from Dockerfile-consumer \
       --from Dockerfile-autoscaler &&
     "$LAB/base-images" push "${base_images[@]}"
-} >/tmp/test-swarm-base-images.log 2>&1 || not_run "base images could not be made ($LAB/base-images; /tmp/test-swarm-base-images.log)"
+} >/tmp/test-swarm-base-images.log 2>&1 || lab_failed "base images could not be made ($LAB/base-images; /tmp/test-swarm-base-images.log)"
 timing "base images (amd64 + arm64, in the registry)" "$((SECONDS - t0)) s"
 
 if mgr info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null | grep -qx active; then
   [ "${SWARM_TEST_REUSE:-0}" = 1 ] ||
-    not_run "a lab swarm is already up (someone else's?); '$LAB/swarm down' it first, or SWARM_TEST_REUSE=1 to use it"
+    lab_failed "a lab swarm is already up (someone else's, or left over?); '$LAB/swarm down' it first, or SWARM_TEST_REUSE=1 to use it"
   say "reusing the running lab swarm (SWARM_TEST_REUSE=1)"
 else
   t0=$SECONDS
   we_started_swarm=1
-  "$LAB/swarm" up 3 >/tmp/test-swarm-up.log 2>&1 || not_run "the lab swarm does not come up ($LAB/swarm up 3; /tmp/test-swarm-up.log)"
+  without_inherited_fds "$LAB/swarm" up 3 >/tmp/test-swarm-up.log 2>&1 || lab_failed "the lab swarm does not come up ($LAB/swarm up 3; /tmp/test-swarm-up.log)"
   timing "swarm up 3 (namespace nodes)" "$((SECONDS - t0)) s"
 fi
-[ "$(mgr node ls --format '{{.Status}}' | grep -c Ready)" -ge 3 ] || not_run "the lab swarm has fewer than 3 Ready nodes"
+[ "$(mgr node ls --format '{{.Status}}' | grep -c Ready)" -ge 3 ] || lab_failed "the lab swarm has fewer than 3 Ready nodes: $(mgr node ls --format '{{.Hostname}}={{.Status}}' 2>&1 | tr '\n' ' ')"
 
 # ---------------------------------------------------------------- images: this repository, both platforms
 t0=$SECONDS
@@ -237,6 +337,7 @@ say "docker stack deploy -c swarm-stack.yml -c test/swarm/swarm-stack.lab.yml $S
 deploy "$T1" || { fail "1. docker stack deploy was refused"; exit 1; }
 if wait_for 120 "all tasks running and healthy" converged "$T1"; then
   timing "deploy → all 3 tasks running and healthy" "$((SECONDS - t0)) s"
+  start_stats_sampler
   producer_nodes="$(tasks_of producer | jq -r .node | sort)"
   if [ "$(sort -u <<<"$producer_nodes" | wc -l)" = 2 ]; then
     pass "1. all tasks running and healthy; producers on $(tr '\n' ' ' <<<"$producer_nodes")(one per node), consumer on $(tasks_of consumer | jq -r .node)"
@@ -251,24 +352,46 @@ fi
 
 # ---------------------------------------------------------------- 2. balancing over the producers
 two_producers_seen() { [ "$(producers_seen | wc -l)" -ge 2 ]; }
+running="$(tasks_of producer | jq -r '.container[0:12]' | sort | tr '\n' ' ')"
 if wait_for 60 "numbers from two producer instances" two_producers_seen; then
   seen="$(producers_seen | tr '\n' ' ')"
-  running="$(tasks_of producer | jq -r '.container[0:12]' | sort | tr '\n' ' ')"
-  consumer_node="$(tasks_of consumer | jq -r .node)"
-  by_instance="$(curl -s --max-time 3 "http://$(node_addr "$consumer_node"):8080/stats" | jq -c .answersByInstance)"
   if [ "$seen" = "$running" ]; then
-    pass "2. the consumer received numbers from both producer containers: $seen(/stats on $consumer_node:8080: $by_instance)"
+    pass "2. the consumer received numbers from both producer containers: $seen"
   else
     fail "2. producers seen by the consumer ($seen) are not the running producer containers ($running)"
   fi
 else
   fail "2. the consumer saw only: $(producers_seen | tr '\n' ' ')"
 fi
-direct=""
-for node in $(tasks_of producer | jq -r .node); do
-  direct+="$node:5000 → $(curl -s --max-time 3 -D - -o /dev/null "http://$(node_addr "$node"):5000/number" | tr -d '\r' | awk -F': ' 'tolower($1) == "x-served-by" {print $2}') "
-done
-say "published producer ports answer from outside: $direct"
+
+# The published ports, from outside. The consumer's :8080 (host mode, on its node): /stats counts
+# answers from exactly the running producers.
+consumer_node="$(tasks_of consumer | jq -r .node)"
+stats_instances() {
+  curl -s --max-time 3 "http://$(node_addr "$consumer_node"):8080/stats" |
+    jq -r 'select(.successes > 0) | .answersByInstance | keys[]' 2>/dev/null | sort | tr '\n' ' '
+}
+stats_name_both() { [ "$(stats_instances)" = "$running" ]; }
+if wait_for 30 "/stats on $consumer_node:8080 to count both producers" stats_name_both; then
+  pass "2. published port $consumer_node:8080/stats answers: successes > 0, answersByInstance = $running"
+else
+  fail "2. published port $consumer_node:8080/stats: answersByInstance '$(stats_instances)' (want $running): $(curl -s --max-time 3 "http://$(node_addr "$consumer_node"):8080/stats" | head -c 300)"
+fi
+# Each producer node's :5000 (host mode): the answer names the producer container on that node.
+served_by() {
+  curl -s --max-time 3 -D - -o /dev/null "http://$(node_addr "$1"):5000/number" | tr -d '\r' |
+    awk -F': ' 'tolower($1) == "x-served-by" {print $2}'
+}
+served_by_is() { [ "$(served_by "$1")" = "$2" ]; }
+while read -r task; do
+  node="$(jq -r .node <<<"$task")"
+  want="$(jq -r '.container[0:12]' <<<"$task")"
+  if wait_for 20 "$node:5000 served by $want" served_by_is "$node" "$want"; then
+    pass "2. published port $node:5000/number answers, x-served-by: $want (the producer container on $node)"
+  else
+    fail "2. published port $node:5000/number: x-served-by '$(served_by "$node")' within 20 s (want $want, the producer container on $node)"
+  fi
+done < <(tasks_of producer)
 
 # ---------------------------------------------------------------- 3a. a producer task killed
 victim="$(tasks_of producer | head -1)"
@@ -282,13 +405,7 @@ replaced() { converged && ! tasks_of producer | jq -e --arg c "$victim_container
 if wait_for 90 "the killed producer replaced" replaced; then
   took=$((SECONDS - t0))
   timing "producer killed → replacement running and healthy" "$took s"
-  settle
-  lost="$(failed_since "$before")"
-  if [ "$lost" -le 1 ]; then
-    pass "3a. producer task killed: replaced in $took s, $(received_since "$before") numbers received meanwhile, $lost failed poll(s)"
-  else
-    fail "3a. producer task killed: $lost failed polls (at most 1 allowed): $(failed_lines_since "${before##* }" | tr '\n' '|')"
-  fi
+  check_window 3a "$before" 1 6 "producer task killed, replaced in $took s"
 else
   fail "3a. the killed producer task was not replaced within 90 s"
 fi
@@ -309,18 +426,12 @@ else
   if wait_for 120 "the producer rescheduled off $drill_node" rescheduled; then
     took=$((SECONDS - t0))
     timing "node stopped → producer rescheduled, running and healthy" "$took s"
-    settle
-    lost="$(failed_since "$before")"
-    if [ "$lost" -le 1 ]; then
-      pass "3b. node $drill_node stopped: producer rescheduled to $(tasks_of producer | jq -r .node | sort | tr '\n' ' ')in $took s, $(received_since "$before") numbers received meanwhile, $lost failed poll(s)"
-    else
-      fail "3b. node $drill_node stopped: $lost failed polls (at most 1 allowed): $(failed_lines_since "${before##* }" | tr '\n' '|')"
-    fi
+    check_window 3b "$before" 1 6 "node $drill_node stopped, producer rescheduled to $(tasks_of producer | jq -r .node | sort | tr '\n' ' ')in $took s"
   else
     fail "3b. the producer was not rescheduled off the stopped node $drill_node within 120 s"
   fi
   t0=$SECONDS
-  "$LAB/swarm" start-node "$drill_node" >/dev/null 2>&1
+  without_inherited_fds "$LAB/swarm" start-node "$drill_node" >/dev/null 2>&1
   node_ready() { [ "$(mgr node inspect --format '{{.Status.State}}' "$drill_node")" = ready ]; }
   wait_for 60 "$drill_node Ready again" node_ready && timing "node started again → Ready" "$((SECONDS - t0)) s"
 fi
@@ -333,13 +444,8 @@ deploy "$T2"
 if wait_for 240 "every task on $T2" converged "$T2"; then
   took=$((SECONDS - t0))
   timing "rolling update $T1 → $T2 (2 producers start-first, 1 consumer)" "$took s"
-  settle
-  lost="$(failed_since "$before")"
-  if [ "$lost" = 0 ]; then
-    pass "4. rolling update to $T2 in $took s: $(received_since "$before") numbers received, 0 failed polls"
-  else
-    fail "4. rolling update to $T2: $lost failed polls (want 0): $(failed_lines_since "${before##* }" | tr '\n' '|')"
-  fi
+  # The consumer itself is replaced (stop-first): allow 15 s without polls for that.
+  check_window 4 "$before" 0 15 "rolling update to $T2 in $took s"
 else
   mgr service ps --no-trunc "${STACK}_producer" | head -12
   fail "4. the rolling update to $T2 did not complete within 240 s"
@@ -356,13 +462,7 @@ rolled_back() {
 if wait_for 240 "rollback to $T1" rolled_back; then
   took=$((SECONDS - t0))
   timing "rollback $T2 → $T1" "$took s"
-  settle
-  lost="$(failed_since "$before")"
-  if [ "$lost" = 0 ]; then
-    pass "4. rollback to $T1 in $took s: rollback_completed, $(received_since "$before") numbers received, 0 failed polls"
-  else
-    fail "4. rollback to $T1: $lost failed polls (want 0): $(failed_lines_since "${before##* }" | tr '\n' '|')"
-  fi
+  check_window 4 "$before" 0 15 "rollback to $T1 in $took s, rollback_completed"
 else
   fail "4. the rollback to $T1 did not complete within 240 s"
 fi
@@ -376,7 +476,7 @@ deploy "$T1-arm64" --resolve-image never
 if wait_for 300 "every task on the arm64 images" converged "$T1-arm64"; then
   took=$((SECONDS - t0))
   timing "rolling update to the arm64 images (emulated)" "$took s"
-  settle
+  settle || fail "5. after the switch to the arm64 images the consumer did not complete two more successful polls within 30 s"
   arches=""
   while read -r t; do
     node="$(jq -r .node <<<"$t")"
@@ -386,7 +486,7 @@ if wait_for 300 "every task on the arm64 images" converged "$T1-arm64"; then
   arm_producers="$(tasks_of producer | jq -r '.container[0:12]')"
   from_arm="$(consumer_events | jq -r 'select(.message | startswith("Received number")) | .producer' | grep -cxF "$arm_producers")"
   if [ "$arches" = "arm64 arm64 arm64 " ] && [ "$from_arm" -ge 2 ]; then
-    pass "5. arm64 images as swarm tasks in $took s: process.arch = $arches on every task, $from_arm numbers served by arm64 producers, $(failed_since "$before") failed polls during the switch"
+    pass "5. arm64 images as swarm tasks in $took s: process.arch = $arches on every task, $from_arm numbers served by arm64 producers, $(stats_since "${before%% *}" | awk '{print $3}') failed polls during the switch (not asserted: emulated start-up)"
   else
     fail "5. arm64 tasks: process.arch per task: '$arches', numbers from arm64 producers: $from_arm"
   fi

@@ -230,8 +230,6 @@ export function runDashboard(): void {
     const breaker = byId('breaker');
     breaker.dataset.state = snapshot.breaker.state;
     breaker.textContent = snapshot.breaker.state;
-    byId('breaker-detail').textContent =
-      snapshot.breaker.detail ?? (snapshot.breaker.state === 'n/a' ? 'This consumer has no circuit breaker.' : '');
     const list = byId('errors');
     list.replaceChildren();
     if (snapshot.errors.length === 0) html(list, 'li', 'None so far.', 'muted');

@@ -1,23 +1,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PollHistory } from '../poll-history';
 import { runDashboard } from './browser-script';
-import { DashboardModel } from './dashboard-model';
-import type { DashboardModelOptions, DashboardOutcome } from './dashboard-model';
+import { dashboardSnapshot } from './dashboard-model';
+import type { DashboardSource } from './dashboard-model';
 import { createEventStream } from './event-stream';
 import { DASHBOARD_CSS, DASHBOARD_HTML } from './page';
 
 export type RouteHandler = (request: IncomingMessage, response: ServerResponse) => void;
 
-export interface DashboardOptions extends DashboardModelOptions {
+export interface DashboardOptions extends DashboardSource {
+  history: PollHistory;
   /** Live pages at once; each holds one connection open. */
-  maxClients?: number;
+  maxClients: number;
+  /** Live pages at once from one client address. */
+  maxClientsPerAddress: number;
   heartbeatMs?: number;
 }
 
 export interface Dashboard {
   /** `/`, its two assets and `/events`, for the status server's route table. */
   routes: Record<string, RouteHandler>;
-  /** Counts one poll's outcome and pushes it to every open page. */
-  record(outcome: DashboardOutcome): void;
+  /** Pushes the state after a poll to every open page. */
+  pollRecorded(): void;
   /** Pushes the current state without a poll, e.g. when the breaker changes state between polls. */
   refresh(): void;
   /** Ends the live streams, so that the status server can close; call before closing it. */
@@ -35,14 +39,17 @@ const CONTENT_SECURITY_POLICY =
   "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export function createDashboard({
-  maxClients = 64,
+  history,
+  maxClients,
+  maxClientsPerAddress,
   heartbeatMs = 15_000,
-  ...modelOptions
+  ...source
 }: DashboardOptions): Dashboard {
-  const model = new DashboardModel(modelOptions);
+  const snapshot = () => dashboardSnapshot(history, source);
   const stream = createEventStream({
-    initialEvent: () => ({ event: 'snapshot', data: model.snapshot() }),
+    initialEvent: () => ({ event: 'snapshot', data: snapshot() }),
     maxClients,
+    maxClientsPerAddress,
     heartbeatMs,
   });
 
@@ -53,12 +60,11 @@ export function createDashboard({
       '/dashboard.js': asset('text/javascript; charset=utf-8', DASHBOARD_JS),
       '/events': (request, response) => stream.handle(request, response),
     },
-    record(outcome) {
-      model.record(outcome);
-      stream.broadcast('poll', model.snapshot());
+    pollRecorded() {
+      if (stream.clientCount > 0) stream.broadcast('poll', snapshot());
     },
     refresh() {
-      stream.broadcast('snapshot', model.snapshot());
+      if (stream.clientCount > 0) stream.broadcast('snapshot', snapshot());
     },
     close() {
       stream.close();

@@ -6,9 +6,15 @@ export interface EventStreamOptions {
   initialEvent: () => { event: string; data: unknown };
   /** More clients are turned away with 503: each one holds a socket open for as long as it watches. */
   maxClients: number;
-  /** A comment line this often keeps proxies and browsers from dropping a quiet stream. */
+  /** Clients from one address beyond this are turned away with 503, so that one host cannot take every slot. */
+  maxClientsPerAddress: number;
+  /**
+   * A comment line this often keeps proxies and browsers from dropping a quiet stream. A client whose
+   * socket has data waiting that it has not taken by the next heartbeat is dropped: it stopped reading,
+   * or vanished without closing its connection.
+   */
   heartbeatMs: number;
-  /** A client that reads slower than events come is dropped once this much waits for it. */
+  /** A client that reads slower than events come is dropped at once when this much waits for it. */
   maxBufferedBytes?: number;
   /** How long a browser waits before it reconnects after the stream ends. */
   retryMs?: number;
@@ -23,44 +29,80 @@ export interface EventStream {
   close(): void;
 }
 
+interface Client {
+  /** The heartbeat count when a write found the socket full; undefined once it has drained. */
+  fullSince: number | undefined;
+}
+
 /** Server-Sent Events (text/event-stream) to any number of browsers, up to `maxClients`. */
 export function createEventStream({
   initialEvent,
   maxClients,
+  maxClientsPerAddress,
   heartbeatMs,
   maxBufferedBytes = 256 * 1024,
   retryMs = 2000,
 }: EventStreamOptions): EventStream {
-  const clients = new Set<ServerResponse>();
+  const clients = new Map<ServerResponse, Client>();
+  const perAddress = new Map<string, number>();
+  let beats = 0;
   let closed = false;
 
-  const send = (response: ServerResponse, chunk: string) => {
+  const send = (response: ServerResponse, client: Client, chunk: string) => {
     if (response.writableLength > maxBufferedBytes) {
       response.destroy();
       return;
     }
-    response.write(chunk);
+    if (!response.write(chunk) && client.fullSince === undefined) {
+      client.fullSince = beats;
+      response.once('drain', () => (client.fullSince = undefined));
+    }
   };
 
   const heartbeat = setInterval(() => {
-    for (const client of clients) send(client, ': heartbeat\n\n');
+    for (const [response, client] of clients) {
+      // Full since before the last heartbeat: a whole period without taking anything.
+      if (client.fullSince !== undefined && client.fullSince < beats) response.destroy();
+      else send(response, client, ': heartbeat\n\n');
+    }
+    beats++;
   }, heartbeatMs);
   heartbeat.unref();
 
+  const refuse = (request: IncomingMessage, response: ServerResponse, code: string, message: string) => {
+    const body = JSON.stringify(errorBody(503, code, message));
+    response.writeHead(503, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+      'Cache-Control': 'no-store',
+      'Retry-After': '10',
+    });
+    response.end(request.method === 'HEAD' ? undefined : body);
+  };
+
   return {
     handle(request, response) {
-      if (closed || clients.size >= maxClients) {
-        const message = closed
-          ? 'The consumer is shutting down'
-          : `Too many live dashboards open (${maxClients}); close one or try again later`;
-        const body = JSON.stringify(errorBody(503, closed ? 'shutting_down' : 'too_many_clients', message));
-        response.writeHead(503, {
-          'Content-Type': 'application/json; charset=utf-8',
-          'Content-Length': Buffer.byteLength(body),
-          'Cache-Control': 'no-store',
-          'Retry-After': '10',
-        });
-        response.end(request.method === 'HEAD' ? undefined : body);
+      const address = request.socket.remoteAddress ?? 'unknown';
+      if (closed) {
+        refuse(request, response, 'shutting_down', 'The consumer is shutting down');
+        return;
+      }
+      if (clients.size >= maxClients) {
+        refuse(
+          request,
+          response,
+          'too_many_clients',
+          `Too many live dashboards open (${maxClients}); close one or try again later`,
+        );
+        return;
+      }
+      if ((perAddress.get(address) ?? 0) >= maxClientsPerAddress) {
+        refuse(
+          request,
+          response,
+          'too_many_clients_from_address',
+          `Too many live dashboards open from ${address} (${maxClientsPerAddress}); close one or try again later`,
+        );
         return;
       }
       response.writeHead(200, {
@@ -74,16 +116,23 @@ export function createEventStream({
         response.end();
         return;
       }
-      clients.add(response);
-      response.once('close', () => clients.delete(response));
+      const client: Client = { fullSince: undefined };
+      clients.set(response, client);
+      perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+      response.once('close', () => {
+        clients.delete(response);
+        const left = (perAddress.get(address) ?? 1) - 1;
+        if (left > 0) perAddress.set(address, left);
+        else perAddress.delete(address);
+      });
       const { event, data } = initialEvent();
-      send(response, `retry: ${retryMs}\n${formatEvent(event, data)}`);
+      send(response, client, `retry: ${retryMs}\n${formatEvent(event, data)}`);
     },
 
     broadcast(event, data) {
       if (clients.size === 0) return;
       const chunk = formatEvent(event, data);
-      for (const client of clients) send(client, chunk);
+      for (const [response, client] of clients) send(response, client, chunk);
     },
 
     get clientCount() {
@@ -93,8 +142,9 @@ export function createEventStream({
     close() {
       closed = true;
       clearInterval(heartbeat);
-      for (const client of clients) client.end();
+      for (const response of clients.keys()) response.end();
       clients.clear();
+      perAddress.clear();
     },
   };
 }

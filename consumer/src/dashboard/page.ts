@@ -82,9 +82,8 @@ export const DASHBOARD_HTML = `<!doctype html>
       <div><dt>Polls</dt><dd id="polls-total">0</dd></div>
       <div><dt>Answered</dt><dd id="polls-ok">0</dd></div>
       <div><dt>Failed</dt><dd id="polls-failed">0</dd></div>
-      <div><dt>Circuit breaker</dt><dd><span id="breaker" class="badge" data-state="n/a">n/a</span></dd></div>
+      <div><dt>Circuit breaker</dt><dd><span id="breaker" class="badge">…</span></dd></div>
     </dl>
-    <p id="breaker-detail" class="muted"></p>
     <h3>Last errors</h3>
     <ol id="errors" class="errors"><li class="muted">None so far.</li></ol>
   </section>
@@ -178,8 +177,6 @@ caption { text-align: left; color: var(--muted); padding-bottom: 0.25rem; }
 .badge[data-state="closed"] { color: var(--good); }
 .badge[data-state="half_open"] { color: var(--warn); }
 .badge[data-state="open"] { color: var(--bad); }
-.badge[data-state="n/a"] { color: var(--muted); }
-#breaker-detail { margin: 0.5rem 0 0; }
 .errors { margin: 0; padding-left: 1.25rem; }
 .errors li { margin: 0.25rem 0; overflow-wrap: anywhere; }
 .errors li.muted { list-style: none; margin-left: -1.25rem; }

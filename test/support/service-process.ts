@@ -1,9 +1,24 @@
+// The one way to start a service as a real process, for the integration tests, the drills, the
+// browser test (TypeScript, through ts-jest) and the bench (JavaScript: `npm run build` compiles
+// this folder to test/support/dist). No package's own test/ folder imports it.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 
-export const ROOT = join(__dirname, '..', '..', '..');
+/** The repository root: the nearest folder above this file with a package-lock.json. */
+function findRoot(from: string): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'package-lock.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`no package-lock.json above ${from}`);
+    dir = up;
+  }
+  return dir;
+}
+
+export const ROOT = findRoot(__dirname);
 
 export type ServiceName = 'producer' | 'consumer' | 'autoscaler';
 
@@ -12,6 +27,27 @@ export type Entry = 'main' | 'bundle';
 
 export function entryPath(service: ServiceName, entry: Entry = 'main'): string {
   return join(ROOT, service, 'dist', entry === 'main' ? 'main.js' : `${service}.cjs`);
+}
+
+/**
+ * What to run. `command` defaults to this node; `inheritEnv` passes this process's environment on
+ * (otherwise only PATH, and LOG_FORMAT=json).
+ */
+export interface ProcessSpec {
+  name: string;
+  command?: string;
+  args: readonly string[];
+  env?: Record<string, string>;
+  inheritEnv?: boolean;
+}
+
+/** A producer or consumer from the build, with LOG_FORMAT=json unless `env` says otherwise. */
+export function serviceSpec(
+  service: ServiceName,
+  env: Record<string, string> = {},
+  entry: Entry = 'main',
+): ProcessSpec {
+  return { name: service, args: [entryPath(service, entry)], env };
 }
 
 export interface LogLine {
@@ -27,19 +63,30 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-/** A service started as a real child process, with its output collected line by line. */
+/** A process started from a spec, with its output collected line by line. */
 export class ServiceProcess {
+  readonly name: string;
   readonly stdout: string[] = [];
   readonly stderr: string[] = [];
-  /** The JSON log lines of a service started with LOG_FORMAT=json, in order of arrival. */
+  /** The JSON log lines (LOG_FORMAT=json), in order of arrival. */
   readonly lines: LogLine[] = [];
   readonly exited: Promise<Exit>;
-  private readonly child: ChildProcess;
+  /** performance.now() when the process was spawned. */
+  readonly startedAt = performance.now();
+  readonly child: ChildProcess;
   private readonly waiters = new Set<() => void>();
 
-  constructor(service: ServiceName, env: Record<string, string>, entry: Entry = 'main') {
-    this.child = spawn(process.execPath, [entryPath(service, entry)], {
-      env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', ...env },
+  constructor(spec: ProcessSpec) {
+    this.name = spec.name;
+    this.child = spawn(spec.command ?? process.execPath, spec.args, {
+      // Tests start from a clean environment with JSON logs; the bench passes its own on. No grace
+      // period after SIGTERM unless asked for: no load balancer sends these processes traffic, and
+      // tests stop many of them.
+      env: {
+        ...(spec.inheritEnv ? process.env : { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json' }),
+        SHUTDOWN_GRACE_MS: '0',
+        ...spec.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     collectLines(this.child.stdout, this.stdout, (line) => {
@@ -92,6 +139,34 @@ export class ServiceProcess {
     return first() as LogLine;
   }
 
+  /** The port of the first log line that names one (`"port": N`): services started on port 0 log it. */
+  async loggedPort(timeoutMs = 10_000): Promise<number> {
+    const withPort = () => this.lines.find((line) => typeof line.port === 'number');
+    await this.waitFor(`${this.name} to log its port`, () => withPort() !== undefined || !this.running, timeoutMs);
+    const line = withPort();
+    if (line === undefined) throw new Error(`${this.name} exited before it logged a port:\n${this.output()}`);
+    return line.port as number;
+  }
+
+  /** Resolves once something accepts connections on 127.0.0.1:`port`; fails if the process exits first. */
+  async waitForConnections(port: number, timeoutMs = 15_000): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    while (performance.now() < deadline) {
+      if (!this.running) throw new Error(`${this.name} exited early:\n${this.output()}`);
+      const open = await new Promise<boolean>((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.once('error', () => resolve(false));
+      });
+      if (open) return;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    throw new Error(`nothing listens on ${port} after ${timeoutMs} ms:\n${this.output()}`);
+  }
+
   /** Waits until `predicate` holds on the output, failing with the output so far after `timeoutMs`. */
   async waitFor(description: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
     if (predicate()) return;
@@ -121,15 +196,21 @@ export class ServiceProcess {
     this.child.kill(signal);
   }
 
-  /** Sends `signal` and resolves with how the process ended and how long it took. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<Exit & { ms: number }> {
+  /**
+   * Sends `signal` (to this process only) and resolves with how it ended and how long that took;
+   * with `killAfterMs`, a process still running then gets SIGKILL.
+   */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', { killAfterMs }: { killAfterMs?: number } = {}) {
     const startedAt = performance.now();
+    let timer: NodeJS.Timeout | undefined;
     if (this.running) {
       this.child.kill(signal);
       // A process frozen with SIGSTOP would hold the signal until it runs again.
       this.child.kill('SIGCONT');
+      if (killAfterMs !== undefined) timer = setTimeout(() => this.child.kill('SIGKILL'), killAfterMs);
     }
     const exit = await this.exited;
+    clearTimeout(timer);
     return { ...exit, ms: performance.now() - startedAt };
   }
 
@@ -173,7 +254,11 @@ export class ProcessPool {
   private readonly processes: ServiceProcess[] = [];
 
   start(service: ServiceName, env: Record<string, string>, entry?: Entry): ServiceProcess {
-    const started = new ServiceProcess(service, env, entry);
+    return this.spawn(serviceSpec(service, env, entry));
+  }
+
+  spawn(spec: ProcessSpec): ServiceProcess {
+    const started = new ServiceProcess(spec);
     this.processes.push(started);
     return started;
   }

@@ -2,29 +2,42 @@ import { request } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import { Script } from 'node:vm';
 import { closeServer, listen } from '@fogpair/shared';
-import { createDashboard } from '../src/dashboard/dashboard';
-import type { Dashboard } from '../src/dashboard/dashboard';
-import type { DashboardSnapshot } from '../src/dashboard/dashboard-model';
-import { createStatusServer } from '../src/status-server';
-import type { PollStatsSnapshot } from '../src/poll-stats';
+import { createDashboard } from '../../src/dashboard/dashboard';
+import type { Dashboard } from '../../src/dashboard/dashboard';
+import type { DashboardSnapshot } from '../../src/dashboard/dashboard-model';
+import { PollHistory } from '../../src/poll-history';
+import type { PollResult } from '../../src/poll-result';
+import { createStatusServer } from '../../src/status-server';
 
 interface Started {
   server: Server;
   dashboard: Dashboard;
+  history: PollHistory;
   base: string;
+  /** A poll's result, as the consumer hands it on: recorded, then pushed to the pages. */
+  poll: (result: PollResult) => void;
 }
 
 const open: Started[] = [];
+const sent = { attempts: 1, probe: false, breaker: 'closed' } as const;
 
 async function start(options: { maxClients?: number; heartbeatMs?: number } = {}): Promise<Started> {
-  const dashboard = createDashboard({ producerUrl: 'http://producer:5000/number', pollIntervalMs: 3000, ...options });
-  const server = createStatusServer({
-    stats: () => ({}) as PollStatsSnapshot,
-    isAlive: () => true,
-    routes: dashboard.routes,
+  const history = new PollHistory();
+  const dashboard = createDashboard({
+    history,
+    producerUrl: 'http://producer:5000/number',
+    pollIntervalMs: 3000,
+    maxClients: 64,
+    maxClientsPerAddress: 64,
+    ...options,
   });
+  const server = createStatusServer({ stats: () => history.stats(), isAlive: () => true, routes: dashboard.routes });
   const { port } = await listen(server, 0, '127.0.0.1');
-  const started = { server, dashboard, base: `http://127.0.0.1:${port}` };
+  const poll = (result: PollResult) => {
+    history.record(result);
+    dashboard.pollRecorded();
+  };
+  const started = { server, dashboard, history, base: `http://127.0.0.1:${port}`, poll };
   open.push(started);
   return started;
 }
@@ -163,8 +176,8 @@ describe('dashboard page', () => {
 
 describe('dashboard events (/events)', () => {
   it('sends a snapshot on connect, then one event per poll outcome', async () => {
-    const { base, dashboard } = await start();
-    dashboard.record({ ok: true, number: 7, instance: 'a', ms: 1 });
+    const { base, poll } = await start();
+    poll({ ok: true, number: 7, instance: 'a', ms: 1, ...sent });
     const client = subscribe(`${base}/events`);
     const response = await client.connected;
     expect(response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
@@ -172,14 +185,27 @@ describe('dashboard events (/events)', () => {
     expect(client.events[0]?.event).toBe('snapshot');
     expect(snapshotOf(client.events[0]).latest?.number).toBe(7);
 
-    dashboard.record({ ok: true, number: 99, instance: 'b', ms: 2 });
-    dashboard.record({ ok: false, kind: 'refused', reason: 'connection refused by producer:5000' });
+    poll({ ok: true, number: 99, instance: 'b', ms: 2, ...sent });
+    poll({ ok: false, kind: 'refused', reason: 'connection refused by producer:5000', ms: 1, ...sent });
     await client.until(() => client.events.length === 3, 'two poll events');
     expect(client.events.map((event) => event.event)).toEqual(['snapshot', 'poll', 'poll']);
     const last = snapshotOf(client.events[2]);
     expect(last.latest?.number).toBe(99);
     expect(last.histogram.total).toBe(2);
     expect(last.errors[0]).toMatchObject({ kind: 'refused', reason: 'connection refused by producer:5000' });
+    client.close();
+  });
+
+  it('pushes a snapshot between polls when asked to, e.g. when the breaker changes state', async () => {
+    const { base, dashboard, history } = await start();
+    const client = subscribe(`${base}/events`);
+    await client.until(() => client.events.length === 1, 'the snapshot');
+    expect(snapshotOf(client.events[0]).breaker).toEqual({ state: 'closed' });
+    history.recordBreakerState('open');
+    dashboard.refresh();
+    await client.until(() => client.events.length === 2, 'a second snapshot');
+    expect(client.events[1]?.event).toBe('snapshot');
+    expect(snapshotOf(client.events[1]).breaker).toEqual({ state: 'open' });
     client.close();
   });
 
@@ -192,7 +218,7 @@ describe('dashboard events (/events)', () => {
   });
 
   it('turns clients beyond the limit away with 503, and makes room when one leaves', async () => {
-    const { base, dashboard } = await start({ maxClients: 2 });
+    const { base, poll } = await start({ maxClients: 2 });
     const first = subscribe(`${base}/events`);
     const second = subscribe(`${base}/events`);
     await Promise.all([
@@ -216,7 +242,7 @@ describe('dashboard events (/events)', () => {
     }
     const again = subscribe(`${base}/events`);
     await again.until(() => again.events.length === 1, 'a snapshot after a client left');
-    dashboard.record({ ok: true, number: 1, instance: 'a', ms: 1 });
+    poll({ ok: true, number: 1, instance: 'a', ms: 1, ...sent });
     await again.until(() => again.events.length === 2, 'a poll event');
     again.close();
     second.close();

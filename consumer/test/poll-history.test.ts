@@ -1,0 +1,158 @@
+import { MAX_INSTANCE_CHARS } from '../src/fetch-number';
+import { INSTANCE_CAPACITY, PollHistory } from '../src/poll-history';
+import type { FailureKind, PollResult } from '../src/poll-result';
+
+const sent = { attempts: 1, probe: false, breaker: 'closed' } as const;
+const answer = (number: number, instance = 'a', attempts = 1): PollResult => ({
+  ok: true,
+  number,
+  instance,
+  ms: 1,
+  ...sent,
+  attempts,
+});
+const failure = (kind: FailureKind, attempts = 1): PollResult => ({
+  ok: false,
+  kind,
+  reason: kind,
+  ms: 1,
+  ...sent,
+  attempts,
+});
+const heldBack: PollResult = {
+  ok: false,
+  kind: 'breaker_open',
+  reason: 'circuit breaker is open',
+  ms: 0,
+  attempts: 0,
+  nextProbeInMs: 1000,
+};
+
+describe('PollHistory.stats (GET /stats)', () => {
+  it('starts empty, with nulls rather than made-up numbers', () => {
+    expect(new PollHistory().stats()).toEqual({
+      polls: 0,
+      successes: 0,
+      failures: 0,
+      failuresByKind: {},
+      skippedTicks: 0,
+      breakerRejections: 0,
+      breaker: { state: 'closed', opens: 0 },
+      lastNumber: null,
+      lastSuccessAt: null,
+      numbers: { count: 0, min: null, max: null, mean: null },
+      answersByInstance: {},
+      forgottenInstanceAnswers: 0,
+    });
+  });
+
+  it('counts polls, successes and failures by kind, and skipped ticks', () => {
+    const history = new PollHistory();
+    history.record(answer(10));
+    history.record(failure('refused'));
+    history.record(failure('refused'));
+    history.record(failure('timeout'));
+    history.recordSkip();
+    const stats = history.stats();
+    expect(stats).toMatchObject({ polls: 4, successes: 1, failures: 3, skippedTicks: 1 });
+    expect(stats.failuresByKind).toEqual({ refused: 2, timeout: 1 });
+  });
+
+  it('counts polls the breaker held back apart from sent polls, and how often it opened', () => {
+    const history = new PollHistory();
+    history.record(failure('timeout'));
+    history.recordBreakerState('open');
+    history.record(heldBack);
+    history.record(heldBack);
+    history.recordBreakerState('half_open');
+    history.recordBreakerState('open'); // the probe failed: the same outage, but it opened again
+    history.recordBreakerState('open');
+    expect(history.stats()).toMatchObject({
+      polls: 1,
+      failures: 1,
+      breakerRejections: 2,
+      breaker: { state: 'open', opens: 2 },
+    });
+    history.recordBreakerState('closed');
+    expect(history.stats().breaker).toEqual({ state: 'closed', opens: 2 });
+  });
+
+  it('keeps min, max and mean (to two decimals) of the numbers received, and the last one', () => {
+    let clock = 0;
+    const history = new PollHistory({ now: () => clock });
+    for (const value of [180, 1, 7]) {
+      clock = Date.UTC(2026, 0, 1, 0, 0, value);
+      history.record(answer(value));
+    }
+    expect(history.stats().numbers).toEqual({ count: 3, min: 1, max: 180, mean: 62.67 });
+    expect(history.stats().lastNumber).toBe(7);
+    expect(history.stats().lastSuccessAt).toBe('2026-01-01T00:00:07.000Z');
+  });
+
+  it('counts answers per producer instance, showing how Swarm spreads the polls', () => {
+    const history = new PollHistory();
+    for (const instance of ['p1', 'p2', 'p1', 'p3', 'p1']) history.record(answer(5, instance));
+    expect(history.stats().answersByInstance).toEqual({ p1: 3, p2: 1, p3: 1 });
+  });
+
+  it('counts the retries polls took', () => {
+    const history = new PollHistory();
+    history.record(answer(5, 'a', 3));
+    history.record(failure('refused', 2));
+    history.record(heldBack);
+    expect(history.polls).toEqual({ sent: 2, ok: 1, failed: 1, skipped: 0, heldBack: 1, retries: 3 });
+  });
+
+  it('returns a snapshot that later polls do not change', () => {
+    const history = new PollHistory();
+    history.record(answer(5, 'p1'));
+    const before = history.stats();
+    history.record(answer(6, 'p1'));
+    history.record(failure('dns'));
+    expect(before.answersByInstance).toEqual({ p1: 1 });
+    expect(before.failuresByKind).toEqual({});
+    expect(before.polls).toBe(1);
+  });
+
+  it('serialises to plain JSON', () => {
+    const history = new PollHistory();
+    history.record(answer(5, 'p1'));
+    history.record(failure('invalid'));
+    const stats = history.stats();
+    expect(JSON.parse(JSON.stringify(stats))).toEqual(stats);
+  });
+});
+
+describe('PollHistory bounds', () => {
+  it(`keeps the ${INSTANCE_CAPACITY} instances seen most recently; the others' answers in one total`, () => {
+    const history = new PollHistory();
+    for (let i = 0; i < 100; i++) history.record(answer(5, `replica-${i}`));
+    history.record(answer(5, 'replica-0'));
+    const stats = history.stats();
+    expect(Object.keys(stats.answersByInstance)).toHaveLength(INSTANCE_CAPACITY);
+    expect(stats.answersByInstance['replica-0']).toBe(1); // back, counted afresh
+    expect(stats.answersByInstance['replica-99']).toBe(1);
+    expect(stats.answersByInstance['replica-1']).toBeUndefined();
+    expect(stats.forgottenInstanceAnswers).toBe(101 - INSTANCE_CAPACITY);
+    expect(stats.successes).toBe(101);
+  });
+
+  it('does not grow under a producer that sends a new 8 KB name with every answer', () => {
+    const history = new PollHistory();
+    const hostile = (i: number) => `${String(i).padStart(8, '0')}${'x'.repeat(8 * 1024)}`;
+    const sizeAfter = (polls: number, from: number) => {
+      for (let i = from; i < from + polls; i++) history.record(answer(5, hostile(i)));
+      return JSON.stringify(history.stats()).length;
+    };
+    const after1k = sizeAfter(1000, 0);
+    const after10k = sizeAfter(9000, 1000);
+    // 24 names of at most 64 characters each, and their counts: a few KB, whatever the number of polls.
+    expect(after1k).toBeLessThan(INSTANCE_CAPACITY * (MAX_INSTANCE_CHARS + 16) + 1000);
+    // Ten times the polls: only counters gain a digit.
+    expect(after10k).toBeLessThan(after1k + 32);
+    for (const name of Object.keys(history.stats().answersByInstance)) {
+      expect(name.length).toBeLessThanOrEqual(MAX_INSTANCE_CHARS);
+    }
+    expect(history.latest?.instance.length).toBeLessThanOrEqual(MAX_INSTANCE_CHARS);
+  });
+});
