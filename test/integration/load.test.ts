@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { LoadSummary } from '../../tools/load/src/summary';
-import { ProcessPool, ROOT, freePort } from './support/services';
+import { ProcessPool, ROOT, freePort } from '../support/service-process';
 
 // `npm run load` against a real producer on loopback: the tool's figures against the producer's own counter.
 const LOAD = join(ROOT, 'tools', 'load', 'dist', 'main.js');

@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './support/services';
+import { ROOT } from '../support/service-process';
 
 // prometheus/prometheus.yml, the Swarm config of swarm-autoscale.yml, checked by Prometheus' own promtool
 // (Debian: apt-get install promtool, or prometheus on bookworm). CI sets FOGPAIR_REQUIRE_PROMTOOL=1.
