@@ -255,7 +255,9 @@ t0=$(now_ms)
 compose stop >/dev/null 2>&1
 STOP_MS=$(($(now_ms) - t0))
 codes=$(for id in $ids; do docker inspect -f '{{index .Config.Labels "com.docker.compose.service"}}={{.State.ExitCode}}' "$id"; done | sort | tr '\n' ' ')
-((STOP_MS < 2000)) && pass "docker compose stop took ${STOP_MS} ms" || fail "docker compose stop took ${STOP_MS} ms (>= 2000)"
+# Each service serves on for its grace period after SIGTERM (SHUTDOWN_GRACE_MS, 3 s in the compose
+# file; docs/operations.md), then stops within 2 s.
+((STOP_MS < 5000)) && pass "docker compose stop took ${STOP_MS} ms" || fail "docker compose stop took ${STOP_MS} ms (>= 3000 + 2000)"
 [[ $codes == 'consumer=0 producer=0 ' ]] && pass "exit codes: $codes" || fail "exit codes: $codes"
 
 # --- image weight -----------------------------------------------------------------------------
