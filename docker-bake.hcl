@@ -25,7 +25,7 @@ variable "GIT_REVISION" {
 }
 
 group "default" {
-  targets = ["producer", "consumer"]
+  targets = ["producer", "consumer", "autoscaler"]
 }
 
 target "_common" {
@@ -52,6 +52,13 @@ target "consumer" {
   inherits   = ["_common"]
   dockerfile = "Dockerfile-consumer"
   tags       = tags("fogpair-consumer")
+}
+
+# Scales services by their labels (docs/autoscaling.md); deployed by swarm-autoscale.yml.
+target "autoscaler" {
+  inherits   = ["_common"]
+  dockerfile = "Dockerfile-autoscaler"
+  tags       = tags("fogpair-autoscaler")
 }
 
 # <registry>/<name>:<TAG>, and :latest as well, so that a plain `docker stack deploy` finds the newest push.

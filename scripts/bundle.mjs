@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 export const bundleOptions = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   format: 'cjs',
   // Whitespace and syntax only: identifiers stay, so that a stack trace in a log still names functions.
   minifyWhitespace: true,
@@ -26,7 +26,7 @@ const missing = (what) =>
  * (CommonJS source). Each one costs memory and start-up time at import (docs/performance.md).
  * `importer` is matched against the importing file's path, so only that import is replaced.
  */
-const UNUSED_MODULES = [
+export const UNUSED_MODULES = [
   // Express exports express.json() & co.; the producer reads no request bodies. body-parser loads
   // iconv-lite's code tables, raw-body and type-is on import.
   {
@@ -75,13 +75,32 @@ const UNUSED_MODULES = [
     importer: /node_modules\/axios\//,
     contents: `module.exports = ${missing('form-data (axios multipart bodies)')};`,
   },
+  // The autoscaler talks to the Docker API over the unix socket: no ssh:// DOCKER_HOST (ssh2, with its
+  // native add-ons), no image builds (BuildKit sessions over gRPC, protobufjs), no archives (tar-fs).
+  {
+    path: /^ssh2$/,
+    importer: /node_modules\/docker-modem\/lib\/ssh\.js$/,
+    contents: `module.exports = { Client: ${missing('ssh2 (DOCKER_HOST=ssh://…)')} };`,
+  },
+  {
+    path: /^\.\/(session|buildkit)$/,
+    importer: /node_modules\/dockerode\/lib\/docker\.js$/,
+    contents: `const unused = ${missing('dockerode image builds (BuildKit session)')};
+      module.exports = Object.assign(unused, { followProgress: unused });`,
+  },
+  {
+    path: /^(tar-fs|@balena\/dockerignore)$/,
+    importer: /node_modules\/dockerode\/lib\/util\.js$/,
+    contents: `const unused = ${missing('dockerode archives (tar-fs, dockerignore)')};
+      module.exports = Object.assign(unused, { pack: unused, default: unused });`,
+  },
 ];
 
 /**
  * Lines in dependencies replaced when they are bundled; the build fails if one is no longer found, so
  * that an upgrade cannot silently undo a replacement.
  */
-const SOURCE_EDITS = [
+export const SOURCE_EDITS = [
   // axios keeps the global FormData for one `instanceof` test in `isFormData`, whose fallback
   // (Object.prototype.toString gives "[object FormData]") recognises such objects all the same.
   // Reading `globalThis.FormData` makes Node load undici, web streams, worker_threads and http2:
@@ -93,22 +112,30 @@ const SOURCE_EDITS = [
   },
 ];
 
-/** esbuild plugin: resolves each import in `modules` to its stub, and applies `edits`. */
-export function stubUnusedModules(modules = UNUSED_MODULES, edits = SOURCE_EDITS) {
+/**
+ * esbuild plugin: resolves each import in `modules` to its stub, and applies `edits`. Records in
+ * `applied` which of them took effect (`stub:<index>`, `edit:<index>`), so that the caller can fail the
+ * build for one that matched nothing: after an upgrade moves a file, a stub or an edit would otherwise
+ * silently stop applying and the memory it saved would come back.
+ */
+export function stubUnusedModules(modules = UNUSED_MODULES, edits = SOURCE_EDITS, applied = new Set()) {
   return {
     name: 'stub-unused-modules',
     setup(builder) {
-      for (const { file, from, to } of edits) {
+      edits.forEach(({ file, from, to }, index) => {
         builder.onLoad({ filter: file }, async (args) => {
           const source = await readFile(args.path, 'utf8');
           if (!source.includes(from)) throw new Error(`${args.path} no longer contains: ${from}`);
+          applied.add(`edit:${index}`);
           return { contents: source.replace(from, to), loader: 'js' };
         });
-      }
+      });
       modules.forEach(({ path, importer }, index) => {
-        builder.onResolve({ filter: path }, (args) =>
-          importer.test(args.importer) ? { path: `${args.path}#${index}`, namespace: 'stub' } : undefined,
-        );
+        builder.onResolve({ filter: path }, (args) => {
+          if (!importer.test(args.importer)) return undefined;
+          applied.add(`stub:${index}`);
+          return { path: `${args.path}#${index}`, namespace: 'stub' };
+        });
       });
       builder.onLoad({ filter: /.*/, namespace: 'stub' }, (args) => ({
         contents: modules[Number(args.path.split('#').at(-1))].contents,
@@ -118,18 +145,35 @@ export function stubUnusedModules(modules = UNUSED_MODULES, edits = SOURCE_EDITS
   };
 }
 
-export async function bundleServices() {
-  for (const service of ['producer', 'consumer']) {
+/**
+ * Bundles every service. Fails if a stub or an edit applied to neither bundle. `write: false` builds in
+ * memory only (for tests).
+ */
+export async function bundleServices({ modules = UNUSED_MODULES, edits = SOURCE_EDITS, write = true } = {}) {
+  const applied = new Set();
+  for (const service of ['producer', 'consumer', 'autoscaler']) {
     await build({
       ...bundleOptions,
       // The TypeScript sources, not shared/dist: tsc's CommonJS output hides which exports are used, so
       // esbuild would keep all of zod (1 MB with its locales) instead of the parts the services call.
       alias: { '@fogpair/shared': fileURLToPath(new URL('../shared/src/index.ts', import.meta.url)) },
-      plugins: [stubUnusedModules()],
+      plugins: [stubUnusedModules(modules, edits, applied)],
       entryPoints: [`${service}/src/main.ts`],
       outfile: `${service}/dist/${service}.cjs`,
       sourcemap: 'linked',
+      write,
     });
+  }
+  const unmatched = [
+    ...modules
+      .filter((_, index) => !applied.has(`stub:${index}`))
+      .map(({ path, importer }) => `stub ${path} from ${importer}`),
+    ...edits.filter((_, index) => !applied.has(`edit:${index}`)).map(({ file }) => `edit of ${file}`),
+  ];
+  if (unmatched.length > 0) {
+    throw new Error(
+      `scripts/bundle.mjs: matched nothing in either bundle (a dependency moved or changed; update or remove it):\n  ${unmatched.join('\n  ')}`,
+    );
   }
 }
 

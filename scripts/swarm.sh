@@ -24,7 +24,8 @@ export REGISTRY="${REGISTRY:-127.0.0.1:5001}"
 export TAG="${TAG:-$(sed -n 's/^  "version": "\(.*\)",$/\1/p' package.json)}"
 export GIT_REVISION="${GIT_REVISION:-$(git rev-parse HEAD 2>/dev/null || true)}"
 STACK="${STACK:-fogpair}"
-IMAGES=(fogpair-producer fogpair-consumer)
+# Every target of docker-bake.hcl's default group; the autoscaler is deployed by swarm-autoscale.yml only.
+IMAGES=(fogpair-producer fogpair-consumer fogpair-autoscaler)
 
 say() { printf '\033[1m[swarm]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[swarm] %s\033[0m\n' "$*" >&2; exit 1; }

@@ -1,9 +1,9 @@
-import type { RequestListener, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { NUMBER_MAX, NUMBER_MIN, SERVED_BY_HEADER, errorBody } from '@fogpair/shared';
 import type { Logger, ProducerAnswer } from '@fogpair/shared';
-import type { ProducerMetrics } from './metrics';
+import type { ProducerMetrics, ProducerRoute } from './metrics';
 import { isProducerRoute } from './metrics';
 import type { RandomInteger } from './random';
 
@@ -24,18 +24,30 @@ export function createApp({ random, logger, instance, isReady, metrics }: Produc
   app.disable('x-powered-by');
   app.disable('etag');
 
-  app.use((request, response, next) => {
-    response.set('X-Content-Type-Options', 'nosniff');
-    response.set(SERVED_BY_HEADER, instance);
+  /** What every answer gets, on both paths below: the common headers, the debug line, the metrics. */
+  const observe = (request: IncomingMessage, response: ServerResponse, route: () => unknown): void => {
+    response.setHeader('X-Content-Type-Options', 'nosniff');
+    response.setHeader(SERVED_BY_HEADER, instance);
     if (logger.isLevelEnabled('debug')) logRequest(logger, request, response);
-    if (metrics) measureRequest(metrics, request, response);
+    if (metrics) measureRequest(metrics, response, route);
+  };
+  const failRequest = (method: string, path: string, response: ServerResponse, error: unknown): void => {
+    logger.error('Request failed', { method, path, error });
+    sendError(response, 500, 'internal_error', 'Internal error');
+  };
+  const sendNumber = (response: ServerResponse): void => {
+    const answer: ProducerAnswer = { number: random(NUMBER_MIN, NUMBER_MAX) };
+    sendJson(response, 200, answer);
+    metrics?.numberServed();
+  };
+
+  app.use((request, response, next) => {
+    observe(request, response, () => (request.route as { path?: unknown } | undefined)?.path);
     next();
   });
 
   route(app, '/number', (_request, response) => {
-    const answer: ProducerAnswer = { number: random(NUMBER_MIN, NUMBER_MAX) };
-    response.set('Cache-Control', 'no-store').json(answer);
-    metrics?.numberServed();
+    sendNumber(response);
   });
 
   route(app, '/healthz', (_request, response) => {
@@ -77,13 +89,24 @@ export function createApp({ random, logger, instance, isReady, metrics }: Produc
       sendError(response, status, 'bad_request', `Malformed request: ${messageOf(error)}`);
       return;
     }
-    logger.error('Request failed', { method: request.method, path: request.path, error });
-    sendError(response, 500, 'internal_error', 'Internal error');
+    failRequest(request.method, request.path, response, error);
   });
 
   // Express skips every middleware when it cannot parse the URL (`GET http://[bad`) and would send
   // its own HTML page; this fallback, instead of Express's, keeps every answer in the JSON shape.
   return (request, response) => {
+    // The answer users poll for, without Express: routing, `res.json` and its content-type lookup cost
+    // about a third of the CPU of a request (docs/performance.md). Anything else (HEAD, a query string,
+    // other paths) goes through Express, which answers /number the same way.
+    if (request.url === '/number' && request.method === 'GET') {
+      observe(request, response, () => '/number');
+      try {
+        sendNumber(response);
+      } catch (error) {
+        failRequest('GET', '/number', response, error);
+      }
+      return;
+    }
     // The casts hold: Express makes both its own before it routes, and its typings only lack the
     // three-argument call.
     app(request as Request, response as Response, () => {
@@ -116,7 +139,12 @@ function route(app: express.Express, path: string, handler: (request: Request, r
 
 /** Plain node:http, so that it also serves the fallback, which Express has not prepared. */
 function sendError(response: ServerResponse, status: number, code: string, message: string): void {
-  const body = JSON.stringify(errorBody(status, code, message));
+  sendJson(response, status, errorBody(status, code, message));
+}
+
+/** A JSON answer that no cache keeps, with node:http alone. */
+function sendJson(response: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
   response.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
@@ -125,25 +153,23 @@ function sendError(response: ServerResponse, status: number, code: string, messa
   response.end(body);
 }
 
-function logRequest(logger: Logger, request: Request, response: Response): void {
+function logRequest(logger: Logger, request: IncomingMessage, response: ServerResponse): void {
   const startedAt = performance.now();
+  const what = `${request.method ?? ''} ${request.url ?? ''}`;
   response.once('finish', () => {
-    logger.debug(`${request.method} ${request.originalUrl} ${response.statusCode}`, {
+    logger.debug(`${what} ${response.statusCode}`, {
       ms: Math.round((performance.now() - startedAt) * 10) / 10,
     });
   });
 }
 
 /** Counts the request once its response is sent; the route label comes from the matched route only. */
-function measureRequest(metrics: ProducerMetrics, request: Request, response: Response): void {
+function measureRequest(metrics: ProducerMetrics, response: ServerResponse, route: () => unknown): void {
   const startedAt = performance.now();
   response.once('finish', () => {
-    const path = (request.route as { path?: unknown } | undefined)?.path;
-    metrics.request(
-      isProducerRoute(path) ? path : 'unmatched',
-      response.statusCode,
-      (performance.now() - startedAt) / 1000,
-    );
+    const path = route();
+    const label: ProducerRoute = isProducerRoute(path) ? path : 'unmatched';
+    metrics.request(label, response.statusCode, (performance.now() - startedAt) / 1000);
   });
 }
 

@@ -1,6 +1,9 @@
 // scripts/bundle.mjs leaves modules out of the bundles (body-parser, prom-client's Pushgateway and
 // cluster aggregation, axios' fetch adapter, HTTP/2, follow-redirects, proxy agents, form-data). These
 // are the paths nearest to them that users take: each must work on the bundle as on the tsc output.
+// The build itself fails when a stub or an edit matches nothing (an upgrade moved the file).
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { ProcessPool, freePort } from '../support/service-process';
 import type { Entry } from '../support/service-process';
 
@@ -46,5 +49,38 @@ describe.each<Entry>(['main', 'bundle'])('what the bundle leaves out is never ne
     expect(consumerText).toMatch(/fogpair_consumer_polls_total\{outcome="ok"\} [1-9]/);
     expect(producer.logs().filter((line) => line.level === 'error')).toEqual([]);
     expect(consumer.logs().filter((line) => line.level === 'error')).toEqual([]);
+  });
+});
+
+describe('scripts/bundle.mjs', () => {
+  const bundle = (options: string) =>
+    spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { bundleServices, UNUSED_MODULES, SOURCE_EDITS } from './scripts/bundle.mjs';
+         await bundleServices({ write: false, ${options} });`,
+      ],
+      { cwd: join(__dirname, '../..'), encoding: 'utf8' },
+    );
+
+  it('applies every stub and every edit to one of the two bundles', () => {
+    const result = bundle('');
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('fails the build, naming them, when a stub or an edit matches nothing', () => {
+    const result = bundle(
+      // The real ones too: without its stubs the autoscaler's bundle fails for another reason (ssh2's
+      // native add-ons).
+      `modules: [...UNUSED_MODULES, { path: /^left-pad$/, importer: /./, contents: '' }],
+       edits: [...SOURCE_EDITS, { file: /node_modules\\/axios\\/lib\\/gone\\.js$/, from: 'a', to: 'b' }]`,
+    );
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('matched nothing in either bundle');
+    expect(result.stderr).toContain('stub /^left-pad$/ from /./');
+    expect(result.stderr).toContain('edit of /node_modules\\/axios\\/lib\\/gone\\.js$/');
   });
 });

@@ -20,7 +20,7 @@ function findRoot(from: string): string {
 
 export const ROOT = findRoot(__dirname);
 
-export type ServiceName = 'producer' | 'consumer';
+export type ServiceName = 'producer' | 'consumer' | 'autoscaler';
 
 /** The tsc output (what `node producer` runs) or the esbuild bundle (what the images ship). */
 export type Entry = 'main' | 'bundle';

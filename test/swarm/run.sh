@@ -298,10 +298,12 @@ say "lab at $LAB; registry $REGISTRY; stack $STACK; tags $T1, $T2"
 t0=$SECONDS
 without_inherited_fds "$LAB/registry" start >/dev/null 2>&1 || lab_failed "the lab registry does not start ($LAB/registry start)"
 # The arm64 build resolves its base image through the registry (a docker.io mirror in the lab).
-base_images=($(grep -hoE 'node:[0-9][0-9a-z.-]*' Dockerfile-producer Dockerfile-consumer | sort -u))
+# scripts/swarm.sh builds every image of docker-bake.hcl's default group, the autoscaler's too.
+base_images=($(grep -hoE 'node:[0-9][0-9a-z.-]*' Dockerfile-producer Dockerfile-consumer Dockerfile-autoscaler | sort -u))
 {
-  "$LAB/base-images" --from Dockerfile-producer --from Dockerfile-consumer &&
-    "$LAB/base-images" --platform linux/arm64 --no-retag --from Dockerfile-producer --from Dockerfile-consumer &&
+  "$LAB/base-images" --from Dockerfile-producer --from Dockerfile-consumer --from Dockerfile-autoscaler &&
+    "$LAB/base-images" --platform linux/arm64 --no-retag --from Dockerfile-producer --from Dockerfile-consumer \
+      --from Dockerfile-autoscaler &&
     "$LAB/base-images" push "${base_images[@]}"
 } >/tmp/test-swarm-base-images.log 2>&1 || lab_failed "base images could not be made ($LAB/base-images; /tmp/test-swarm-base-images.log)"
 timing "base images (amd64 + arm64, in the registry)" "$((SECONDS - t0)) s"

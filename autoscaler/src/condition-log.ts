@@ -1,0 +1,38 @@
+import type { Logger, LogFields, LogLevel } from '@fogpair/shared';
+
+/**
+ * Logs a lasting condition once when it begins and once when it ends, not at every evaluation:
+ * "Prometheus does not answer" is one line, not one every 15 s, even if its wording changes meanwhile
+ * (a timeout, then a refused connection).
+ */
+export class ConditionLog {
+  private readonly active = new Map<string, string>();
+
+  constructor(private readonly logger: Logger) {}
+
+  /**
+   * The condition `key` holds: logs `message` if it did not hold before, or, with `repeatWhenChanged`,
+   * if the message differs from the last one (e.g. a label fixed one way and broken another).
+   */
+  raise(key: string, level: LogLevel, message: string, fields?: LogFields, { repeatWhenChanged = false } = {}): void {
+    const last = this.active.get(key);
+    if (last !== undefined && (!repeatWhenChanged || last === message)) return;
+    this.active.set(key, message);
+    this.logger[level](message, fields);
+  }
+
+  /** The condition `key` is over: logs `message` (if given) only when it was raised. */
+  clear(key: string, message?: string, fields?: LogFields): void {
+    if (!this.active.delete(key)) return;
+    if (message) this.logger.info(message, fields);
+  }
+
+  /** Forgets every condition whose key starts with `prefix`, without logging. */
+  forget(prefix: string): void {
+    for (const key of [...this.active.keys()]) if (key.startsWith(prefix)) this.active.delete(key);
+  }
+
+  isRaised(key: string): boolean {
+    return this.active.has(key);
+  }
+}
