@@ -12,7 +12,7 @@
 // --only cold,capacity,consumer,cadence,deps,images; --rounds N and
 // --seconds S (per load run); --producer FILE / --consumer FILE (bench another bundle, e.g. an old build).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, URL } from 'node:url';
@@ -172,9 +172,13 @@ async function warmCompileCache() {
   await consumer.stop();
 }
 
-/** Spawn to the first 200 on /number, alternating bare and producer. */
+/**
+ * Spawn to the first 200 on /number, alternating bare and producer: wall-clock time, and the CPU time
+ * all the process's threads spent until then (which other jobs on a shared machine disturb far less).
+ */
 async function coldStart() {
   const samples = { bare: [], producer: [] };
+  const cpu = { bare: [], producer: [] };
   for (let round = 0; round < plan.coldStarts; round++) {
     for (const name of ['bare', 'producer']) {
       const port = await freePort();
@@ -185,6 +189,7 @@ async function coldStart() {
       while ((status = await get(url)) !== 200 && performance.now() < deadline) await sleep(1);
       if (status !== 200) throw new Error(`${name} never answered 200:\n${service.output()}`);
       samples[name].push(performance.now() - service.startedAt);
+      cpu[name].push(threadsCpuMs(service.child.pid));
       await service.stop();
     }
   }
@@ -192,8 +197,19 @@ async function coldStart() {
     bareMs: median(samples.bare),
     producerMs: median(samples.producer),
     spread: spreadOf(samples.producer.map((ms, i) => ms / samples.bare[i])),
+    bareCpuMs: median(cpu.bare),
+    producerCpuMs: median(cpu.producer),
+    cpuSpread: spreadOf(cpu.producer.map((ms, i) => ms / cpu.bare[i])),
     samples,
   };
+}
+
+/** CPU time of every thread of `pid` so far, in ms (first field of /proc/<pid>/task/<tid>/schedstat, ns). */
+function threadsCpuMs(pid) {
+  return readdirSync(`/proc/${pid}/task`).reduce(
+    (sum, tid) => sum + Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6,
+    0,
+  );
 }
 
 /** Load runs, A B A B …; CPU from /proc around each run; idle RSS before, peak (VmHWM) after. */
@@ -479,6 +495,14 @@ function printTable(r) {
       x(c.producerMs / c.bareMs),
       verdict(c.producerMs / c.bareMs, 1.3, false),
       range(c.spread),
+    );
+    row(
+      '  CPU ms until then, all threads',
+      num(c.producerCpuMs, 1),
+      num(c.bareCpuMs, 1),
+      x(c.producerCpuMs / c.bareCpuMs),
+      '',
+      range(c.cpuSpread),
     );
   }
   if (r.cadence) {

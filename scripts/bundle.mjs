@@ -1,6 +1,7 @@
 // Bundles each service into one CommonJS file (dist/<service>.cjs) with its dependencies: that one
 // file is all a container image ships, and Node starts it faster than a tree of modules.
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL, URL } from 'node:url';
 import { build } from 'esbuild';
 
@@ -22,6 +23,22 @@ const missing = (what) =>
   `function () { throw new Error(${JSON.stringify(`${what} is left out of this bundle (scripts/bundle.mjs)`)}); }`;
 
 /**
+ * The entries of mime-db (the media-type database behind mime-types) for the types the producer sends:
+ * it names each in full (`application/json; charset=utf-8`, Prometheus' `text/plain; …`), so Express
+ * looks up no other. The whole database is 150 KB of JSON that mime-types indexes when it is loaded,
+ * about a tenth of the producer's start-up (docs/performance.md).
+ */
+function mimeTypes(...types) {
+  const db = createRequire(import.meta.url)('mime-db');
+  return Object.fromEntries(
+    types.map((type) => {
+      if (!db[type]) throw new Error(`mime-db has no ${type}`);
+      return [type, db[type]];
+    }),
+  );
+}
+
+/**
  * Modules the dependencies import when they are loaded but the services never use, replaced by stubs
  * (CommonJS source). Each one costs memory and start-up time at import (docs/performance.md).
  * `importer` is matched against the importing file's path, so only that import is replaced.
@@ -34,6 +51,30 @@ export const UNUSED_MODULES = [
     importer: /node_modules\/express\//,
     contents: `const parser = ${missing('body-parser (express.json, .raw, .text, .urlencoded)')};
       module.exports = { json: parser, raw: parser, text: parser, urlencoded: parser };`,
+  },
+  // Only the types above; any other lookup (res.type('png')) finds nothing and Express sends no type.
+  {
+    path: /^mime-db$/,
+    importer: /node_modules\/mime-types\/index\.js$/,
+    contents: `module.exports = ${JSON.stringify(mimeTypes('application/json', 'text/plain', 'text/html', 'application/octet-stream'))};`,
+  },
+  // Express parses query strings with node:querystring ("query parser" "simple", the default in Express 5);
+  // qs (and side-channel, object-inspect, get-intrinsic, which it loads) serves only "extended".
+  {
+    path: /^qs$/,
+    importer: /node_modules\/express\/lib\/utils\.js$/,
+    contents: `module.exports = { parse: ${missing('qs (Express "query parser": "extended")')} };`,
+  },
+  // send and serve-static serve files (res.sendFile, res.download, express.static); the producer serves none.
+  {
+    path: /^send$/,
+    importer: /node_modules\/express\/lib\/response\.js$/,
+    contents: `module.exports = ${missing('send (res.sendFile, res.download)')};`,
+  },
+  {
+    path: /^serve-static$/,
+    importer: /node_modules\/express\/lib\/express\.js$/,
+    contents: `module.exports = ${missing('serve-static (express.static)')};`,
   },
   // prom-client's Pushgateway (http, https, zlib) and cluster aggregation (cluster, child_process,
   // dgram, dns): the services are scraped, one process each.
@@ -146,7 +187,7 @@ export function stubUnusedModules(modules = UNUSED_MODULES, edits = SOURCE_EDITS
 }
 
 /**
- * Bundles every service. Fails if a stub or an edit applied to neither bundle. `write: false` builds in
+ * Bundles every service. Fails if a stub or an edit applied to no bundle. `write: false` builds in
  * memory only (for tests).
  */
 export async function bundleServices({ modules = UNUSED_MODULES, edits = SOURCE_EDITS, write = true } = {}) {
@@ -172,7 +213,7 @@ export async function bundleServices({ modules = UNUSED_MODULES, edits = SOURCE_
   ];
   if (unmatched.length > 0) {
     throw new Error(
-      `scripts/bundle.mjs: matched nothing in either bundle (a dependency moved or changed; update or remove it):\n  ${unmatched.join('\n  ')}`,
+      `scripts/bundle.mjs: matched nothing in any bundle (a dependency moved or changed; update or remove it):\n  ${unmatched.join('\n  ')}`,
     );
   }
 }

@@ -13,12 +13,15 @@
 //
 // - a "log" sample passes when each of its lines, normalised, is part of a line the programs printed;
 // - a "transcript" sample (`$ command` lines followed by what they print) runs `node producer|consumer`
-//   with the environment given and `curl` against the running pair, and compares the output.
+//   with the environment given and `curl` against the running pair, and compares the output;
+// - every variable the services parse is in docs/configuration.md with the code's default, and
+//   docker-compose.yml and .env.example pass each of the producer's and the consumer's.
 //
 // Normalised on both sides: timestamps, numbers, host names of instances, loopback and service
 // addresses, DNS error codes. Words, punctuation, field names and their order are compared as they are.
 // Needs `npm run build` first (the npm script does it). Exit 0: all samples match; 1: a sample does not.
 import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -453,6 +456,82 @@ function checkLog(block, printed, options) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Configuration: every variable the services parse is in docs/configuration.md with its default, and
+// the Compose file and .env.example pass every one of the producer's and the consumer's.
+
+const SCHEMAS = {
+  producer: ['producer/src/config.ts'],
+  consumer: ['consumer/src/config.ts'],
+  autoscaler: ['autoscaler/src/config.ts'],
+  shared: ['shared/src/config.ts', 'shared/src/http-server.ts'],
+};
+/** Addresses and ports inside the containers, which the compose file wires itself (configuration.md). */
+const NOT_IN_COMPOSE = new Set(['PORT', 'HOST', 'STATUS_PORT', 'STATUS_HOST']);
+
+function variablesOf(files) {
+  const shared = createRequire(import.meta.url)(join(root, 'shared/dist/index.js'));
+  const found = [];
+  for (const file of files) {
+    let text;
+    try {
+      text = readFileSync(join(root, file), 'utf8');
+    } catch {
+      continue;
+    }
+    for (const [, name, expression] of text.matchAll(/\b([A-Z][A-Z0-9_]+): envVar\.\w+\(\s*([^,)]+?)\s*[,)]/g)) {
+      let value;
+      if (expression === 'undefined') value = undefined;
+      else if (/^[\d_.]+$/.test(expression)) value = expression.replaceAll('_', '');
+      else if (/^'[^']*'$/.test(expression)) value = expression.slice(1, -1);
+      else value = expression.split('.').reduce((object, key) => object?.[key], shared);
+      found.push({ name, value: value === undefined ? undefined : String(value), expression, file });
+    }
+    // Variables built without envVar (their own zod schema): the name is checked, not the default.
+    for (const [, name] of text.matchAll(/^\s+([A-Z][A-Z0-9_]{2,}): (?!envVar)/gm)) {
+      if (!found.some((variable) => variable.name === name))
+        found.push({ name, value: undefined, expression: 'undefined', file });
+    }
+  }
+  return found;
+}
+
+function checkConfiguration() {
+  const problems = [];
+  const page = readFileSync(join(root, 'docs/configuration.md'), 'utf8').split('\n');
+  const compose = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
+  const envExample = readFileSync(join(root, '.env.example'), 'utf8');
+  const composeService = (service) => {
+    const start = compose.indexOf(`\n  ${service}:\n`);
+    const end = compose.slice(start + 1).search(/\n {2}\w[\w-]*:\n/);
+    return start < 0 ? '' : compose.slice(start, end < 0 ? undefined : start + 1 + end);
+  };
+  let count = 0;
+  for (const [service, files] of Object.entries(SCHEMAS)) {
+    for (const { name, value, expression, file } of variablesOf(files)) {
+      count++;
+      const rows = page.filter((line) => line.startsWith(`| \`${name}\``));
+      if (rows.length === 0) problems.push(`${name} (${file}) is not in docs/configuration.md`);
+      else if (value === undefined && expression !== 'undefined') {
+        problems.push(`${name}: cannot read its default \`${expression}\` (${file}) to compare`);
+      } else if (value !== undefined && !rows.some((row) => row.includes(`\`${value}\``))) {
+        problems.push(`${name}: its default is ${value} (${file}); docs/configuration.md says: ${rows.join(' / ')}`);
+      }
+      const services = service === 'shared' ? ['producer', 'consumer'] : service === 'autoscaler' ? [] : [service];
+      for (const name2 of services) {
+        if (NOT_IN_COMPOSE.has(name)) continue;
+        if (!new RegExp(`\\n\\s+${name}: `).test(composeService(name2))) {
+          problems.push(`${name} is not passed to the ${name2} in docker-compose.yml`);
+        }
+      }
+      if (services.length && !NOT_IN_COMPOSE.has(name) && !envExample.includes(`# ${name}=`)) {
+        problems.push(`${name} is not listed in .env.example`);
+      }
+    }
+  }
+  return { count, problems };
+}
+
+// ---------------------------------------------------------------------------------------------
 
 async function main() {
   const started = Date.now();
@@ -527,6 +606,13 @@ async function main() {
     report.push(`${failures.length ? 'FAIL' : 'ok  '} ${block.id.padEnd(14)} ${block.where}`);
     for (const failure of failures) report.push(`     ${failure}`);
   }
+
+  const configuration = checkConfiguration();
+  if (configuration.problems.length) failed++;
+  report.push(
+    `${configuration.problems.length ? 'FAIL' : 'ok  '} configuration  ${configuration.count} variables: docs/configuration.md, docker-compose.yml, .env.example`,
+  );
+  for (const problem of configuration.problems) report.push(`     ${problem}`);
 
   console.log(report.join('\n'));
   for (const line of notChecked) console.log(`--   not checked: ${line}`);

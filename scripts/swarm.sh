@@ -6,6 +6,8 @@
 #   scripts/swarm.sh push --per-platform    the same with the plain `docker` build driver: one platform at a
 #                                           time, pushed as <tag>-amd64 / <tag>-arm64, joined by `docker manifest`
 #   scripts/swarm.sh deploy [ARGS...]       docker stack deploy -c swarm-stack.yml [ARGS...] $STACK
+#   scripts/swarm.sh deploy-autoscale [ARGS...]
+#                                           the same plus -c swarm-autoscale.yml: Prometheus and the autoscaler
 #   scripts/swarm.sh rm                     docker stack rm $STACK
 #
 # Environment (all optional):
@@ -102,6 +104,15 @@ deploy() {
   say "watch it: docker stack ps ${STACK}   ·   docker service logs -f ${STACK}_consumer"
 }
 
+# Swarm configs cannot change: a new prometheus.yml gets a new config name (its hash), and the
+# Prometheus task restarts with it.
+deploy_autoscale() {
+  export PROMETHEUS_CONFIG_VERSION="${PROMETHEUS_CONFIG_VERSION:-$(sha256sum prometheus/prometheus.yml | cut -c1-12)}"
+  say "deploying stack ${STACK} with swarm-autoscale.yml: Prometheus (config ${PROMETHEUS_CONFIG_VERSION}) and ${REGISTRY}/fogpair-autoscaler:${TAG}"
+  docker stack deploy -c swarm-stack.yml -c swarm-autoscale.yml "$@" "$STACK"
+  say "watch it: docker service logs -f ${STACK}_autoscaler   ·   docker service ls"
+}
+
 case "${1:-}" in
   build) build_local ;;
   push)
@@ -112,7 +123,8 @@ case "${1:-}" in
     esac
     ;;
   deploy) shift; deploy "$@" ;;
+  deploy-autoscale) shift; deploy_autoscale "$@" ;;
   rm) docker stack rm "$STACK" ;;
   -h | --help | help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' ;;
-  *) die "usage: $0 build | push [--per-platform] | deploy [docker stack deploy args...] | rm   (--help for more)" ;;
+  *) die "usage: $0 build | push [--per-platform] | deploy [docker stack deploy args...] | deploy-autoscale [args...] | rm   (--help for more)" ;;
 esac

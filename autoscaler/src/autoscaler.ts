@@ -207,7 +207,7 @@ export function createAutoscaler({
       logger.info(
         `${name} was scaled from ${from} to ${to} replicas by someone else; ${to} is the new starting point, ` +
           `kept for at least ${formatDuration(settings.scaleDownWindowMs)} and within [${targets.min}, ${targets.max}]`,
-        { service: name, from, to },
+        { swarmService: name, from, to },
       );
     }
     if (decision.reason === 'no_data') {
@@ -215,15 +215,19 @@ export function createAutoscaler({
         `${key}data`,
         'warn',
         `No data to scale ${name} by: ${decision.explanation}; holding at ${decision.from} replicas (never scaling down without data)`,
-        { service: name },
+        { swarmService: name },
       );
     } else if (decision.evidence.every((item) => item.missing === undefined)) {
-      conditions.clear(`${key}data`, `Data to scale ${name} by is back`, { service: name });
+      conditions.clear(`${key}data`, `Data to scale ${name} by is back`, { swarmService: name });
     }
     if (decision.reason === 'updating') {
-      conditions.raise(`${key}updating`, 'info', `Not scaling ${name}: ${decision.explanation}`, { service: name });
+      conditions.raise(`${key}updating`, 'info', `Not scaling ${name}: ${decision.explanation}`, {
+        swarmService: name,
+      });
     } else {
-      conditions.clear(`${key}updating`, `${name}'s rolling update is over; autoscaling it again`, { service: name });
+      conditions.clear(`${key}updating`, `${name}'s rolling update is over; autoscaling it again`, {
+        swarmService: name,
+      });
     }
     if (decision.limitedBy === 'placeable') {
       conditions.raise(
@@ -232,7 +236,7 @@ export function createAutoscaler({
         `${name}: the load asks for ${decision.wanted ?? '?'} replicas but the eligible nodes can place only ` +
           `${observation.placeable}; staying at most there instead of leaving tasks Pending ` +
           '(add nodes, or raise max_replicas_per_node)',
-        { service: name, wanted: decision.wanted, placeable: observation.placeable },
+        { swarmService: name, wanted: decision.wanted, placeable: observation.placeable },
       );
     } else if (decision.limitedBy === 'max') {
       conditions.raise(
@@ -240,7 +244,7 @@ export function createAutoscaler({
         'info',
         `${name}: the load asks for ${decision.wanted ?? '?'} replicas; staying at the maximum of ${targets.max} ` +
           '(label fogpair.autoscale.max)',
-        { service: name, wanted: decision.wanted, max: targets.max },
+        { swarmService: name, wanted: decision.wanted, max: targets.max },
       );
     } else {
       conditions.clear(`${key}limit`);
@@ -250,7 +254,7 @@ export function createAutoscaler({
   /** Applies a scaling decision; true when the spec now has `decision.to` replicas. */
   async function act(service: SwarmService, decision: Decision, memory: ServiceMemory) {
     const fields = {
-      service: service.name,
+      swarmService: service.name,
       from: decision.from,
       to: decision.to,
       direction: decision.direction,

@@ -133,10 +133,15 @@ export function decide(input: PolicyInput, memory: PolicyMemory): { decision: De
     memory.expected === undefined || manual
       ? [{ at: now, replicas: current }]
       : memory.window.filter((entry) => entry.at > windowStart);
-  const remember = (replicas: number): PolicyMemory => ({
-    window: [...past, { at: now, replicas }],
-    expected: current,
-  });
+  // One entry per evaluation: with a seed of this same moment, the higher of the two.
+  const remember = (replicas: number): PolicyMemory => {
+    const last = past.at(-1);
+    const window =
+      last?.at === now
+        ? [...past.slice(0, -1), { at: now, replicas: Math.max(last.replicas, replicas) }]
+        : [...past, { at: now, replicas }];
+    return { window, expected: current };
+  };
   const tolerancePercent = `tolerance ${formatNumber(settings.tolerance * 100)} %`;
   const common = { from: current, ...(manual && { manual }) };
 

@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
+import { createLogger } from '@fogpair/shared';
 import { CaptureLogger } from '../../shared/test/support/capture-logger';
 import { createAutoscaler } from '../src/autoscaler';
 import type { AutoscalerSettings } from '../src/autoscaler';
@@ -105,7 +107,12 @@ it('scales up with one info line that explains the decision', async () => {
   expect(logger.messages('info')).toEqual([
     'Scaling fogpair_producer 1 → 3: 412 req/s per replica, target 150 (tolerance 10 %)',
   ]);
-  expect(logger.at('info')[0]?.fields).toMatchObject({ service: 'fogpair_producer', from: 1, to: 3, reason: 'load' });
+  expect(logger.at('info')[0]?.fields).toMatchObject({
+    swarmService: 'fogpair_producer',
+    from: 1,
+    to: 3,
+    reason: 'load',
+  });
   expect(prometheus.queries).toContain(
     'sum(rate(fogpair_producer_requests_total{swarm_service="fogpair_producer"}[1m]))',
   );
@@ -313,4 +320,32 @@ it('keeps metrics and a bounded /status of the recommendations and the last deci
     /fogpair_autoscaler_decisions_total\{service="fogpair_producer",direction="up",reason="load"\} [1-9]/,
   );
   expect(text).toMatch(/fogpair_autoscaler_desired_replicas\{service="fogpair_producer"\} \d/);
+});
+
+it("keeps the logger's own service field: the scaled service is `swarmService`", async () => {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  const swarm = new FakeSwarm();
+  const prometheus = new FakePrometheus(swarm);
+  prometheus.rps = rps(412);
+  const autoscaler = createAutoscaler({
+    swarm,
+    prometheus,
+    logger: createLogger({ service: 'autoscaler', level: 'info', format: 'json', stream }),
+    metrics: createAutoscalerMetrics(new Registry()),
+    settings: SETTINGS,
+  });
+  await autoscaler.evaluate();
+  expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+    expect.objectContaining({
+      service: 'autoscaler',
+      swarmService: 'fogpair_producer',
+      message: 'Scaling fogpair_producer 1 → 3: 412 req/s per replica, target 150 (tolerance 10 %)',
+    }),
+  ]);
 });

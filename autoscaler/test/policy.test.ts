@@ -217,7 +217,7 @@ describe('service state', () => {
     const manual = decide(input(observation(6), [rps(100)]), { window: [{ at: T0 - 1000, replicas: 2 }], expected: 2 });
     expect(manual.decision.manual).toEqual({ from: 2, to: 6 });
     expect(manual.decision).toMatchObject({ to: 6, reason: 'stabilising' });
-    expect(manual.memory.window[0]).toEqual({ at: T0, replicas: 6 });
+    expect(manual.memory.window).toEqual([{ at: T0, replicas: 6 }]);
     const after = decide(input(observation(6), [rps(100)], { now: T0 + SETTINGS.scaleDownWindowMs }), manual.memory);
     expect(after.decision).toMatchObject({ from: 6, to: 1, direction: 'down' });
     expect(after.decision.manual).toBeUndefined();

@@ -106,28 +106,28 @@ describe('createConsumer', () => {
     expect(received.length).toBeGreaterThanOrEqual(3);
     expect(received[0]?.fields).toMatchObject({ number: 73, producer: 'replica-1' });
 
-    // Read together, between two polls: the same counts.
-    const tally = consumer.history.stats();
-    const metrics = await registry.metrics();
-    const ok = tally.successes;
-    expect(metrics).toContain(`fogpair_consumer_polls_total{outcome="ok"} ${ok}`);
-    expect(metrics).toContain(`fogpair_consumer_answers_total{instance="replica-1"} ${ok}`);
-    expect(metrics).toContain(`fogpair_consumer_polls_total{outcome="timeout"} ${tally.failuresByKind.timeout ?? 0}`);
-    expect(metrics).toContain('fogpair_consumer_last_number 73');
-    expect(metrics).toContain('fogpair_consumer_breaker_state{state="closed"} 1');
-    expect((await fetch(`${base}/metrics`)).status).toBe(200);
-
-    const response = await getJson(`${base}/stats`);
-    expect(response.status).toBe(200);
-    const stats = { body: response.body as PollStatsSnapshot };
+    const stats = await getJson(`${base}/stats`);
+    expect(stats.status).toBe(200);
     expect(stats.body).toMatchObject({ lastNumber: 73, numbers: { min: 73, max: 73 } });
-    expect(stats.body.answersByInstance).toEqual({ 'replica-1': stats.body.successes });
-    expect(stats.body.successes).toBeGreaterThanOrEqual(ok);
+    const served = stats.body as PollStatsSnapshot;
+    expect(served.answersByInstance).toEqual({ 'replica-1': served.successes });
+    const scraped = await fetch(`${base}/metrics`);
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toContain('fogpair_consumer_last_number 73');
 
     const snapshot = await firstEvent(`${base}/events`);
     expect(snapshot.latest).toMatchObject({ number: 73, instance: 'replica-1' });
-    expect(snapshot.polls.ok).toBeGreaterThanOrEqual(ok);
+    expect(snapshot.polls.ok).toBeGreaterThanOrEqual(served.successes);
     expect(snapshot.source).toEqual({ producerUrl: producer.url, pollIntervalMs: 400 });
+
+    // Stopped, nothing changes any more: /metrics and /stats read the same record.
+    await consumer.stop();
+    const tally = consumer.history.stats();
+    const metrics = await registry.metrics();
+    expect(metrics).toContain(`fogpair_consumer_polls_total{outcome="ok"} ${tally.successes}`);
+    expect(metrics).toContain(`fogpair_consumer_answers_total{instance="replica-1"} ${tally.successes}`);
+    expect(metrics).toContain(`fogpair_consumer_polls_total{outcome="timeout"} ${tally.failuresByKind.timeout ?? 0}`);
+    expect(metrics).toContain('fogpair_consumer_breaker_state{state="closed"} 1');
   });
 
   it('opens the breaker on a producer that is not there, holds polls back, and says so once', async () => {
@@ -170,6 +170,39 @@ describe('createConsumer', () => {
     expect(snapshot.errors).toHaveLength(2);
   });
 
+  it('probes once the reset period is over, closes the breaker on an answer, and says the producer is back', async () => {
+    let healthy = false;
+    const producer = await startProducer((request, response) => {
+      if (healthy) number(8)(request, response);
+      else response.writeHead(503).end();
+    });
+    const { consumer, logger, registry } = await start(
+      {
+        PRODUCER_URL: producer.url,
+        BREAKER_FAILURE_THRESHOLD: '2',
+        BREAKER_RESET_MS: '1000',
+        RETRY_MAX_ATTEMPTS: '1',
+      },
+      { producer: producer.server },
+    );
+    consumer.start();
+    await waitFor('the breaker to open', () => consumer.history.breaker === 'open');
+    const requestsWhenOpened = producer.requests();
+    healthy = true;
+    await waitFor('the recovery', () => consumer.history.polls.ok >= 1);
+    // The probe, and nothing else, went out 5 intervals after the poll that opened the breaker: the 4
+    // ticks in between were held back (or skipped, on a machine too busy to keep time).
+    expect(producer.requests()).toBe(requestsWhenOpened + 1);
+    const { breakerRejections, skippedTicks } = consumer.history.stats();
+    expect(breakerRejections + skippedTicks).toBe(4);
+    expect(logger.messages('info')).toEqual([
+      expect.stringMatching(new RegExp(`^Producer is back after [12] s \\(${2 + breakerRejections} polls missed\\)$`)),
+      'Received number: 8',
+    ]);
+    expect(consumer.history.stats()).toMatchObject({ breaker: { state: 'closed', opens: 1 } });
+    expect(await registry.metrics()).toContain('fogpair_consumer_breaker_state{state="closed"} 1');
+  });
+
   it('answers /healthz with 503 once no tick has come for the liveness period', async () => {
     let now = 0;
     // Timers that never fire on their own: only tick 0 runs, then time passes without a tick.
@@ -184,6 +217,28 @@ describe('createConsumer', () => {
     expect((await getJson(`${base}/healthz`)).status).toBe(200);
     now = 2 * 1000 + 500;
     expect(await getJson(`${base}/healthz`)).toEqual({ status: 503, body: { status: 'poll loop stalled' } });
+  });
+
+  it('counts the ticks the process slept through as skipped, on /stats and /metrics', async () => {
+    let now = 0;
+    let pending: (() => void) | undefined;
+    const timers: Timers = {
+      now: () => now,
+      setTimeout: (callback) => (pending = callback),
+      clearTimeout: () => (pending = undefined),
+    };
+    const producer = await startProducer(number(5));
+    const { consumer, registry } = await start(
+      { PRODUCER_URL: producer.url, POLL_INTERVAL_MS: '1000', REQUEST_TIMEOUT_MS: '500' },
+      { timers, producer: producer.server },
+    );
+    consumer.start();
+    await waitFor('the first number', () => consumer.history.polls.ok === 1);
+    now = 3500; // frozen through ticks 1 and 2
+    pending?.();
+    await waitFor('the poll of tick 3', () => consumer.history.polls.ok === 2);
+    expect(consumer.history.stats().skippedTicks).toBe(2);
+    expect(await registry.metrics()).toContain('fogpair_consumer_polls_total{outcome="skipped"} 2');
   });
 
   it('on stop, drops the poll in flight without counting or logging it, and closes the status server', async () => {

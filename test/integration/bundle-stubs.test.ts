@@ -1,5 +1,6 @@
-// scripts/bundle.mjs leaves modules out of the bundles (body-parser, prom-client's Pushgateway and
-// cluster aggregation, axios' fetch adapter, HTTP/2, follow-redirects, proxy agents, form-data). These
+// scripts/bundle.mjs leaves modules out of the bundles (body-parser, most of mime-db, qs, send,
+// serve-static, prom-client's Pushgateway and cluster aggregation, axios' fetch adapter, HTTP/2,
+// follow-redirects, proxy agents, form-data). These
 // are the paths nearest to them that users take: each must work on the bundle as on the tsc output.
 // The build itself fails when a stub or an edit matches nothing (an upgrade moved the file).
 import { spawnSync } from 'node:child_process';
@@ -37,6 +38,14 @@ describe.each<Entry>(['main', 'bundle'])('what the bundle leaves out is never ne
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
     expect(await post.json()).toMatchObject({ error: { status: 405, code: 'method_not_allowed' } });
+
+    // mime-db (only the types the producer sends), qs (query strings go to node:querystring), send.
+    const health = await fetch(`http://127.0.0.1:${port}/healthz?probe=1&probe=2`);
+    expect(health.status).toBe(200);
+    expect(health.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const viaExpress = await fetch(`http://127.0.0.1:${port}/number?from=test`);
+    expect(viaExpress.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await viaExpress.json()).toEqual({ number: expect.any(Number) as number });
 
     const producerMetrics = await fetch(`http://127.0.0.1:${port}/metrics`);
     expect(producerMetrics.status).toBe(200);
@@ -79,7 +88,7 @@ describe('scripts/bundle.mjs', () => {
        edits: [...SOURCE_EDITS, { file: /node_modules\\/axios\\/lib\\/gone\\.js$/, from: 'a', to: 'b' }]`,
     );
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toContain('matched nothing in either bundle');
+    expect(result.stderr).toContain('matched nothing in any bundle');
     expect(result.stderr).toContain('stub /^left-pad$/ from /./');
     expect(result.stderr).toContain('edit of /node_modules\\/axios\\/lib\\/gone\\.js$/');
   });
