@@ -105,7 +105,7 @@ STATUS_PORT=$(port_for 8080)
 export PRODUCER_PUBLISHED_PORT=$PRODUCER_PORT STATUS_PUBLISHED_PORT=$STATUS_PORT IMAGE_TAG=$TAG
 export GIT_REVISION=$(git -C "$REPO_ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
 # Only what the compose file and its defaults say: no .env, and no variable of this shell leaks in.
-unset PRODUCER_URL POLL_INTERVAL_MS REQUEST_TIMEOUT_MS LOG_LEVEL LOG_FORMAT SHUTDOWN_TIMEOUT_MS STOP_GRACE_PERIOD \
+unset PRODUCER_URL POLL_INTERVAL_MS REQUEST_TIMEOUT_MS LOG_LEVEL LOG_FORMAT SHUTDOWN_TIMEOUT_MS SHUTDOWN_GRACE_MS STOP_GRACE_PERIOD \
   PRODUCER_NODE_OPTIONS CONSUMER_NODE_OPTIONS HEALTHCHECK_INTERVAL RESTART_POLICY PRODUCER_IMAGE CONSUMER_IMAGE
 
 # --- 1. up --build, healthy producer, the contract, numbers in the consumer log -------------
@@ -255,9 +255,15 @@ t0=$(now_ms)
 compose stop >/dev/null 2>&1
 STOP_MS=$(($(now_ms) - t0))
 codes=$(for id in $ids; do docker inspect -f '{{index .Config.Labels "com.docker.compose.service"}}={{.State.ExitCode}}' "$id"; done | sort | tr '\n' ' ')
-# Each service serves on for its grace period after SIGTERM (SHUTDOWN_GRACE_MS, 3 s in the compose
-# file; docs/operations.md), then stops within 2 s.
-((STOP_MS < 5000)) && pass "docker compose stop took ${STOP_MS} ms" || fail "docker compose stop took ${STOP_MS} ms (>= 3000 + 2000)"
+# On SIGTERM the services drain for SHUTDOWN_GRACE_MS (what compose gives them), then stop within
+# ~2 s; Docker's SIGKILL (stop_grace_period) would show as exit code 137 below.
+grace_ms=$(docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$producer_id" | sed -n 's/^SHUTDOWN_GRACE_MS=//p')
+grace_ms=${grace_ms:-0}
+if ((STOP_MS >= grace_ms && STOP_MS < grace_ms + 2000)); then
+  pass "docker compose stop took ${STOP_MS} ms (the ${grace_ms} ms drain, then under 2 s)"
+else
+  fail "docker compose stop took ${STOP_MS} ms (want the ${grace_ms} ms drain, then under 2 s)"
+fi
 [[ $codes == 'consumer=0 producer=0 ' ]] && pass "exit codes: $codes" || fail "exit codes: $codes"
 
 # --- image weight -----------------------------------------------------------------------------
@@ -317,13 +323,15 @@ else
       --network-alias producer -p "127.0.0.1:$arm_port:5000" "fogpair-producer:$TAG-arm64" >/dev/null
     docker run -d --platform linux/arm64 --name "$PROJECT-arm64-consumer" --network "$ARM64_NET" \
       "fogpair-consumer:$TAG-arm64" >/dev/null
+    # Emulated start-up is slow, and slower on a busy machine: up to 90 s.
     answer=''
-    for _ in $(seq 60); do
+    t0=$(now_ms)
+    for _ in $(seq 180); do
       answer=$(curl -fs --max-time 2 "http://127.0.0.1:$arm_port/number") && break
       sleep 0.5
     done
-    [[ $answer =~ ^\{\"number\":[0-9]+\}$ ]] && pass "arm64 producer answers /number: $answer" ||
-      fail "arm64 producer did not answer /number within 30 s: '$answer'"
+    [[ $answer =~ ^\{\"number\":[0-9]+\}$ ]] && pass "arm64 producer answers /number after $(($(now_ms) - t0)) ms: $answer" ||
+      fail "arm64 producer did not answer /number within 90 s: '$answer'"
     line=''
     for _ in $(seq 30); do
       line=$(docker logs "$PROJECT-arm64-consumer" 2>&1 | grep -m1 'Received number') && break

@@ -45,6 +45,7 @@ failed=0
 results=()
 timings=()
 we_started_swarm=0
+stopped_node=""
 
 say() { printf '\033[1m[test:swarm %3ds]\033[0m %s\n' "$((SECONDS - started))" "$*"; }
 pass() { results+=("PASS  $1"); printf '\033[1;32mPASS\033[0m  %s\n' "$1"; }
@@ -104,6 +105,11 @@ cleanup() {
   trap - EXIT INT TERM
   [ -z "${sampler_pid:-}" ] || kill "$sampler_pid" 2>/dev/null
   rm -f "${STATS_LOG:-}"
+  # A run that ends during the node drill (a failure, fail-fast, Ctrl-C) starts the node it stopped.
+  if [ -n "${stopped_node:-}" ]; then
+    say "cleanup: $LAB/swarm start-node $stopped_node"
+    without_inherited_fds "$LAB/swarm" start-node "$stopped_node" >/dev/null 2>&1
+  fi
   if [ "${SWARM_TEST_KEEP:-0}" = 1 ]; then
     say "SWARM_TEST_KEEP=1: leaving stack $STACK and the swarm up"
   else
@@ -419,6 +425,7 @@ else
   before="$(mark)"
   t0=$SECONDS
   say "stopping node $drill_node (its dockerd, as a power cut of the node's docker would)"
+  stopped_node=$drill_node
   "$LAB/swarm" stop-node "$drill_node" >/dev/null 2>&1
   node_down() { [ "$(mgr node inspect --format '{{.Status.State}}' "$drill_node")" = down ]; }
   rescheduled() { converged && ! tasks_of producer | jq -r .node | grep -qx "$drill_node"; }
@@ -431,7 +438,7 @@ else
     fail "3b. the producer was not rescheduled off the stopped node $drill_node within 120 s"
   fi
   t0=$SECONDS
-  without_inherited_fds "$LAB/swarm" start-node "$drill_node" >/dev/null 2>&1
+  without_inherited_fds "$LAB/swarm" start-node "$drill_node" >/dev/null 2>&1 && stopped_node=""
   node_ready() { [ "$(mgr node inspect --format '{{.Status.State}}' "$drill_node")" = ready ]; }
   wait_for 60 "$drill_node Ready again" node_ready && timing "node started again → Ready" "$((SECONDS - t0)) s"
 fi
