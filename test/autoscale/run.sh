@@ -19,7 +19,7 @@
 #      window: the replica count holds (no scale-down on missing data)
 #   5. after Prometheus is back, the replicas return to min within ${DOWN_DEADLINE_S}s
 #   6. scaling actions during the run <= ${MAX_ACTIONS} (no flapping)
-# Exit: 0 all passed, 1 a check failed, 77 NOT RUN (no root, no lab, no docker). Needs root.
+# Exit: 0 all passed, 1 a check or a lab step failed, 77 NOT RUN (no root, no lab scripts, no docker). Needs root.
 # Take the lab lock around it: flock /tmp/fogpair-lab.lock npm run test:autoscale
 # Cleans up always: the stack, the swarm if this run started it, the image tags it made.
 # AUTOSCALE_TEST_KEEP=1 leaves the stack and the swarm up after the run.
@@ -210,20 +210,22 @@ describe_load() { # one line from the load tool's JSON summary
 # ---------------------------------------------------------------- lab: registry, base images, swarm
 say "lab at $LAB; registry $REGISTRY; stack $STACK; tag $TAG"
 t0=$SECONDS
-"$LAB/registry" start >/dev/null 2>&1 || not_run "the lab registry does not start ($LAB/registry start)"
+# From here on the lab exists: anything that does not work is a failure, not "not run".
+lab_failed() { fail "$1"; exit 1; }
+"$LAB/registry" start >/dev/null 2>&1 || lab_failed "the lab registry does not start ($LAB/registry start)"
 {
   "$LAB/base-images" --from Dockerfile-producer --from Dockerfile-consumer --from Dockerfile-autoscaler &&
     "$LAB/prometheus-image" push
-} >"$WORK/base-images.log" 2>&1 || not_run "base images could not be made ($WORK/base-images.log)"
+} >"$WORK/base-images.log" 2>&1 || lab_failed "base images could not be made ($WORK/base-images.log)"
 timing "base images and prom/prometheus:v2.53.3 in the registry" "$((SECONDS - t0)) s"
 
 if mgr info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null | grep -qx active; then
-  not_run "a lab swarm is already up (someone else's?); '$LAB/swarm down' it first"
+  lab_failed "a lab swarm is already up (someone else's? run under flock /tmp/fogpair-lab.lock); '$LAB/swarm down' it first"
 fi
 t0=$SECONDS
 we_started_swarm=1
-"$LAB/swarm" up 3 >"$WORK/swarm-up.log" 2>&1 || not_run "the lab swarm does not come up ($LAB/swarm up 3; $WORK/swarm-up.log)"
-[ "$(mgr node ls --format '{{.Status}}' | grep -c Ready)" -ge 3 ] || not_run "the lab swarm has fewer than 3 Ready nodes"
+"$LAB/swarm" up 3 >"$WORK/swarm-up.log" 2>&1 || lab_failed "the lab swarm does not come up ($LAB/swarm up 3; $WORK/swarm-up.log)"
+[ "$(mgr node ls --format '{{.Status}}' | grep -c Ready)" -ge 3 ] || lab_failed "the lab swarm has fewer than 3 Ready nodes"
 timing "swarm up 3 (namespace nodes)" "$((SECONDS - t0)) s"
 
 # ---------------------------------------------------------------- images of this repository (amd64) and the load tool
