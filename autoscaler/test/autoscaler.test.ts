@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { createLogger } from '@fogpair/shared';
-import { CaptureLogger } from '../../shared/test/support/capture-logger';
+import { CaptureLogger } from '../../test/support/capture-logger';
 import { createAutoscaler } from '../src/autoscaler';
 import type { AutoscalerSettings } from '../src/autoscaler';
 import { createAutoscalerMetrics } from '../src/metrics';
@@ -9,7 +9,7 @@ import type { Sample } from '../src/policy';
 import type { PrometheusClient } from '../src/prometheus';
 import { toSwarmNode, toSwarmService, toSwarmTask } from '../src/swarm';
 import type { SwarmApi, SwarmService, SwarmTask } from '../src/swarm';
-import { THREE_NODES, serviceJson, taskJson } from './support/docker-api';
+import { THREE_NODES, serviceJson, taskJson } from '../../test/support/fake-docker-api';
 
 const SETTINGS: AutoscalerSettings = {
   tolerance: 0.1,

@@ -1,4 +1,4 @@
-import { CaptureLogger } from '../../shared/test/support/capture-logger';
+import { CaptureLogger } from '../../test/support/capture-logger';
 import { ConditionLog } from '../src/condition-log';
 
 describe('ConditionLog', () => {

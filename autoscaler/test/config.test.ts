@@ -1,4 +1,4 @@
-import { problemLines } from '../../shared/test/support/config-problems';
+import { problemLines } from '../../test/support/config-problems';
 import { parseAutoscalerConfig } from '../src/config';
 
 describe('parseAutoscalerConfig', () => {

@@ -1,12 +1,12 @@
 import request from 'supertest';
-import { CaptureLogger } from '../../shared/test/support/capture-logger';
+import { CaptureLogger } from '../../test/support/capture-logger';
 import { parseAutoscalerConfig } from '../src/config';
 import { startEvaluationLoop } from '../src/evaluation-loop';
 import type { PrometheusClient } from '../src/prometheus';
 import { createAutoscalerService } from '../src/service';
 import { toSwarmNode, toSwarmService, toSwarmTask } from '../src/swarm';
 import type { SwarmApi, SwarmService } from '../src/swarm';
-import { THREE_NODES, serviceJson, taskJson } from './support/docker-api';
+import { THREE_NODES, serviceJson, taskJson } from '../../test/support/fake-docker-api';
 
 function fakeSwarm(): SwarmApi & { scaled: number[] } {
   let service: SwarmService = toSwarmService(serviceJson({ replicas: 1 }));

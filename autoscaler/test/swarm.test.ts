@@ -1,6 +1,6 @@
 import Dockerode from 'dockerode';
 import { createDockerSwarmApi, observeService, toSwarmNode, toSwarmService, toSwarmTask } from '../src/swarm';
-import { FakeDockerApi, THREE_NODES, nodeJson, serviceJson, taskJson } from './support/docker-api';
+import { FakeDockerApi, THREE_NODES, nodeJson, serviceJson, taskJson } from '../../test/support/fake-docker-api';
 
 describe('reading the Docker API answers', () => {
   it('takes name, version, labels, replicas and placement from a service', () => {

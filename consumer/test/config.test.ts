@@ -1,4 +1,4 @@
-import { problemLines } from '../../shared/test/support/config-problems';
+import { problemLines } from '../../test/support/config-problems';
 import { parseConsumerConfig } from '../src/config';
 
 const problemsOf = (env: Record<string, string>) => problemLines(() => parseConsumerConfig(env));

@@ -3,7 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { closeServer, listen } from '@fogpair/shared';
-import { CaptureLogger } from '../../shared/test/support/capture-logger';
+import { CaptureLogger } from '../../test/support/capture-logger';
 import { parseConsumerConfig } from '../src/config';
 import { createConsumer } from '../src/consumer';
 import type { Consumer } from '../src/consumer';

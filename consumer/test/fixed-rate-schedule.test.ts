@@ -1,6 +1,6 @@
 import { nextTick, startFixedRateSchedule } from '../src/fixed-rate-schedule';
 import type { FixedRateSchedule, FixedRateScheduleOptions, Timers } from '../src/fixed-rate-schedule';
-import { seededRandom } from '../../shared/test/support/seeded-random';
+import { seededRandom } from '../../test/support/seeded-random';
 
 const INTERVAL = 1000;
 const T0 = 1_700_000_000_000;

@@ -1,4 +1,4 @@
-import { CaptureLogger } from '../../shared/test/support/capture-logger';
+import { CaptureLogger } from '../../test/support/capture-logger';
 import { createPollReporter, isSummaryPoint } from '../src/poll-reporter';
 import type { FailureKind, PollResult } from '../src/poll-result';
 

@@ -5,7 +5,7 @@ import { FAILURE_KINDS } from '../src/poll-result';
 import type { FetchResult } from '../src/poll-result';
 import { createRetryingFetch, isTransient } from '../src/retrying-fetch';
 import type { FetchAttempt } from '../src/retrying-fetch';
-import { CaptureLogger } from '../../shared/test/support/capture-logger';
+import { CaptureLogger } from '../../test/support/capture-logger';
 
 // nock patches Node's http module, which jest shares between the test files of a worker.
 afterAll(() => nock.restore());

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import request from 'supertest';
 import { ErrorBodySchema, ProducerAnswerSchema, SERVED_BY_HEADER, listen } from '@fogpair/shared';
 import type { LogLevel } from '@fogpair/shared';
-import { CaptureLogger } from '../../shared/test/support/capture-logger';
+import { CaptureLogger } from '../../test/support/capture-logger';
 import { createApp } from '../src/app';
 import type { RandomInteger } from '../src/random';
 

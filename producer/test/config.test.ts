@@ -1,4 +1,4 @@
-import { problemLines } from '../../shared/test/support/config-problems';
+import { problemLines } from '../../test/support/config-problems';
 import { parseProducerConfig } from '../src/config';
 
 const PORT_EXPECTED = 'must be a TCP port number between 0 and 65535 (0 picks a free port)';

@@ -10,11 +10,11 @@ import {
   closeServer,
   listen,
 } from '@fogpair/shared';
-import { CaptureLogger } from '../../shared/test/support/capture-logger';
+import { CaptureLogger } from '../../test/support/capture-logger';
 import { createApp } from '../src/app';
 import { cryptoRandomInteger } from '../src/random';
 import type { RandomInteger } from '../src/random';
-import { seededRandom } from '../../shared/test/support/seeded-random';
+import { seededRandom } from '../../test/support/seeded-random';
 
 /**
  * How often a correct generator may fail this test: once in a million runs. The critical value is

@@ -8,7 +8,7 @@ import {
   loadConfigOrExit,
   parseEnv,
 } from '@fogpair/shared';
-import { problemLines } from './support/config-problems';
+import { problemLines } from '../../test/support/config-problems';
 
 describe('envVar.integer', () => {
   const schema = z.object({ POLL_INTERVAL_MS: envVar.integer(3000, { min: 100, unit: 'milliseconds' }) });

@@ -10,7 +10,7 @@ import {
   listen,
   parseHttpServerConfig,
 } from '@fogpair/shared';
-import { problemLines } from './support/config-problems';
+import { problemLines } from '../../test/support/config-problems';
 
 function portOf(server: Server): number {
   return (server.address() as AddressInfo).port;

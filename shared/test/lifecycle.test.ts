@@ -3,7 +3,7 @@ import { createServer, request as httpRequest, Agent } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeServer, handleLifecycle, listen } from '@fogpair/shared';
-import { CaptureLogger } from './support/capture-logger';
+import { CaptureLogger } from '../../test/support/capture-logger';
 
 describe('handleLifecycle', () => {
   beforeEach(() => jest.useFakeTimers());

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EXIT_CONFIG } from '@fogpair/shared';
-import { FakeDockerApi, THREE_NODES, serviceJson, taskJson } from '../../autoscaler/test/support/docker-api';
+import { FakeDockerApi, THREE_NODES, serviceJson, taskJson } from '../support/fake-docker-api';
 import { ProcessPool, freePort } from '../support/service-process';
 import type { Entry } from '../support/service-process';
 

@@ -1,6 +1,8 @@
 // The one way to start a service as a real process, for the integration tests, the drills, the
 // browser test (TypeScript, through ts-jest) and the bench (JavaScript: `npm run build` compiles
-// this folder to test/support/dist). No package's own test/ folder imports it.
+// this file to test/support/dist). The tests' other shared pieces (a capturing logger, config problem
+// lines, a seeded random source, a fake Docker API) live beside it, so that no package's tests import
+// another package's test/ folder.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -1,5 +1,5 @@
 import { judgeUniformity } from '../../src/dashboard/uniformity';
-import { seededRandom } from '../../../shared/test/support/seeded-random';
+import { seededRandom } from '../../../test/support/seeded-random';
 
 function countsOf(values: readonly number[], size = 180): number[] {
   const counts = new Array<number>(size).fill(0);
