@@ -21,6 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { measureDependencyCost } from './dependency-cost.mjs';
 import { cpuSeconds, freePort, get, median, memory, pinned, pinning, startService, CORES } from './processes.mjs';
+import { imageFlags } from '../test/support/dist/service-process.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values: options } = parseArgs({
@@ -42,12 +43,6 @@ const { values: options } = parseArgs({
 });
 const quick = options.quick;
 const flagsOf = (text) => text.split(/\s+/).filter(Boolean);
-/** The flags in a Dockerfile's `CMD ["node", …, "<service>.cjs"]`, so the bench can run what the image runs. */
-const imageFlags = (service) => {
-  const file = `${fileURLToPath(new URL('..', import.meta.url))}Dockerfile-${service}`;
-  const cmd = existsSync(file) ? /^CMD\s+(\[.*\])/m.exec(readFileSync(file, 'utf8')) : null;
-  return cmd ? JSON.parse(cmd[1]).filter((arg) => arg.startsWith('--')) : [];
-};
 const chosenFlags = (service) => options[`${service}-flags`] ?? options['node-flags'];
 const serviceFlags = {
   producer: chosenFlags('producer') === undefined ? imageFlags('producer') : flagsOf(chosenFlags('producer')),

@@ -5,7 +5,7 @@
 // another package's test/ folder.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 
@@ -43,13 +43,26 @@ export interface ProcessSpec {
   inheritEnv?: boolean;
 }
 
-/** A producer or consumer from the build, with LOG_FORMAT=json unless `env` says otherwise. */
+/**
+ * The node flags in the service's image, from its Dockerfile's `CMD ["node", …, "<service>.cjs"]`: the
+ * bundle runs with them, so that a flag that breaks the service (`--lite-mode` turns off the WebAssembly
+ * that fetch needs) fails here and not only in the lab.
+ */
+export function imageFlags(service: ServiceName): string[] {
+  const file = join(ROOT, `Dockerfile-${service}`);
+  const cmd = existsSync(file) ? /^CMD\s+(\[.*\])/m.exec(readFileSync(file, 'utf8')) : null;
+  if (!cmd?.[1]) return [];
+  return (JSON.parse(cmd[1]) as string[]).filter((arg) => arg.startsWith('--'));
+}
+
+/** A service from the build, with LOG_FORMAT=json unless `env` says otherwise; the bundle as its image runs it. */
 export function serviceSpec(
   service: ServiceName,
   env: Record<string, string> = {},
   entry: Entry = 'main',
 ): ProcessSpec {
-  return { name: service, args: [entryPath(service, entry)], env };
+  const flags = entry === 'bundle' ? imageFlags(service) : [];
+  return { name: service, args: [...flags, entryPath(service, entry)], env };
 }
 
 export interface LogLine {
