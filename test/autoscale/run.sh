@@ -389,6 +389,10 @@ if wait_for "$UP_DEADLINE_S" "the first scale-up" scaled_up; then
   fi
 else
   fail "2. no scale-up within $UP_DEADLINE_S s of the load step ($(scaling_lines | tail -3 | tr '\n' '|'))"
+  mgr service logs --raw --no-trunc "${STACK}_autoscaler" 2>/dev/null | tail -15 >"$WORK/autoscaler.log"
+  curl -sf --max-time 3 "http://${MANAGER_ADDR}:8081/status" >"$WORK/autoscaler-status.json"
+  promql "sum(rate(fogpair_producer_requests_total{swarm_service=\"${STACK}_producer\"}[$AUTOSCALE_RATE_WINDOW]))" >"$WORK/rate.json"
+  say "autoscaler log tail, /status and the rate: $WORK/autoscaler.log, autoscaler-status.json, rate.json"
 fi
 wait_for $((LOAD_SECONDS + 60)) "the load task to complete" load_done "${STACK}_load"
 load_ended=$((SECONDS - t_load))
