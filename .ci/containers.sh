@@ -12,21 +12,10 @@ set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LAB=${LAB:-$root/../shared/lab}
-readonly EXIT_NOT_RUN=77
 cd "$root" || exit 1
-
-# Runs a lab command that may start daemons (dockerd, the registry, swarm nodes) without our open
-# files beyond stdin/out/err: a daemon that inherited a caller's `flock` descriptor would hold the lab
-# lock for as long as it lives.
-without_inherited_fds() {
-  (
-    for fd in /proc/$BASHPID/fd/*; do
-      fd=${fd##*/}
-      if [ "$fd" -gt 2 ] && [ "$fd" != 255 ]; then eval "exec $fd>&-"; fi
-    done
-    exec "$@"
-  )
-}
+PROOF_NAME=containers
+# shellcheck source=../test/lib/proof.sh
+. test/lib/proof.sh # without_inherited_fds, EXIT_NOT_RUN
 
 lab_step() {
   echo "-- lab: $*"

@@ -28,7 +28,6 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 LAB="${LAB:-$root/../shared/lab}"
-EXIT_NOT_RUN=77
 STACK=fogpairautoscaletest
 RUN_ID="$(date +%s)"
 TAG_UNDER_TEST="autoscaletest-${RUN_ID}"
@@ -54,23 +53,13 @@ DOWN_DEADLINE_S="${DOWN_DEADLINE_S:-150}"
 MAX_ACTIONS=4                             # expected 2 (1 → 3, 3 → 1); a step-wise way down may add one or two
 OVERRIDES=(-c test/swarm/swarm-stack.lab.yml -c test/autoscale/swarm-autoscale.lab.yml)
 
-started=$SECONDS
-failed=0
-results=()
-timings=()
 we_started_swarm=0
 monitor_pid=""
 WORK="$(mktemp -d /tmp/test-autoscale.XXXXXX)"
 
-say() { printf '\033[1m[test:autoscale %3ds]\033[0m %s\n' "$((SECONDS - started))" "$*"; }
-pass() { results+=("PASS  $1"); printf '\033[1;32mPASS\033[0m  %s\n' "$1"; }
-fail() { failed=1; results+=("FAIL  $1"); printf '\033[1;31mFAIL\033[0m  %s\n' "$1"; }
-timing() { timings+=("$(printf '%-60s %s' "$1" "$2")"); say "time: $1: $2"; }
-not_run() {
-  printf '\n\033[1;33m!!!! test:autoscale NOT RUN: %s\033[0m\n' "$1" >&2
-  printf '\033[1;33m!!!! (exit %d: the autoscaling checks did not run; this is not a pass)\033[0m\n\n' "$EXIT_NOT_RUN" >&2
-  exit "$EXIT_NOT_RUN"
-}
+PROOF_NAME=test:autoscale
+# shellcheck source=../lib/proof.sh
+. "$root/test/lib/proof.sh"
 
 # ---------------------------------------------------------------- preflight (anything missing: NOT RUN)
 [ "$(id -u)" = 0 ] || not_run "needs root: the lab swarm creates network namespaces (sudo npm run test:autoscale)"
@@ -80,7 +69,7 @@ for tool in docker jq curl git node; do
 done
 if ! docker info >/dev/null 2>&1; then
   say "no docker daemon answers; starting the lab's ($LAB/setup)"
-  "$LAB/setup" >"$WORK/setup.log" 2>&1 || not_run "docker is not available: $LAB/setup failed ($WORK/setup.log)"
+  without_inherited_fds "$LAB/setup" >"$WORK/setup.log" 2>&1 || not_run "docker is not available: $LAB/setup failed ($WORK/setup.log)"
 fi
 docker buildx version >/dev/null 2>&1 || not_run "docker buildx is missing (run $LAB/setup)"
 [ -f Dockerfile-autoscaler ] || { printf 'FAIL  Dockerfile-autoscaler is missing: nothing to scale with\n'; exit 1; }
@@ -119,19 +108,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- helpers
-# wait_for SECONDS DESCRIPTION COMMAND...: run COMMAND every second until it succeeds; 1 on timeout.
-wait_for() {
-  local limit=$1 what=$2 deadline=$((SECONDS + $1))
-  shift 2
-  until "$@" >/dev/null 2>&1; do
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      say "timed out after ${limit}s waiting for: $what"
-      return 1
-    fi
-    sleep 1
-  done
-}
-
 promql() { curl -sf --max-time 3 --get --data-urlencode "query=$1" "$PROM/api/v1/query"; }
 spec_replicas() { mgr service inspect --format '{{.Spec.Mode.Replicated.Replicas}}' "${STACK}_$1" 2>/dev/null; }
 running_count() {
@@ -211,8 +187,7 @@ describe_load() { # one line from the load tool's JSON summary
 say "lab at $LAB; registry $REGISTRY; stack $STACK; tag $TAG"
 t0=$SECONDS
 # From here on the lab exists: anything that does not work is a failure, not "not run".
-lab_failed() { fail "$1"; exit 1; }
-"$LAB/registry" start >/dev/null 2>&1 || lab_failed "the lab registry does not start ($LAB/registry start)"
+without_inherited_fds "$LAB/registry" start >/dev/null 2>&1 || lab_failed "the lab registry does not start ($LAB/registry start)"
 {
   "$LAB/base-images" --from Dockerfile-producer --from Dockerfile-consumer --from Dockerfile-autoscaler &&
     "$LAB/prometheus-image" push
@@ -224,7 +199,7 @@ if mgr info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null | grep -qx active; 
 fi
 t0=$SECONDS
 we_started_swarm=1
-"$LAB/swarm" up 3 >"$WORK/swarm-up.log" 2>&1 || lab_failed "the lab swarm does not come up ($LAB/swarm up 3; $WORK/swarm-up.log)"
+without_inherited_fds "$LAB/swarm" up 3 >"$WORK/swarm-up.log" 2>&1 || lab_failed "the lab swarm does not come up ($LAB/swarm up 3; $WORK/swarm-up.log)"
 [ "$(mgr node ls --format '{{.Status}}' | grep -c Ready)" -ge 3 ] || lab_failed "the lab swarm has fewer than 3 Ready nodes"
 timing "swarm up 3 (namespace nodes)" "$((SECONDS - t0)) s"
 
@@ -336,10 +311,12 @@ run_table() {
     producers 3 || return 1
     three+=("$(one_load "table3x$i")")
     say "table round $i, 3 replicas fixed: $(describe_load "${three[-1]}")"
+    # Idle before the autoscaler starts: it would scale up on the rate window's tail of the last run.
     producers 1 || return 1
+    wait_for 90 "the producer idle for $AUTOSCALE_RATE_WINDOW" producer_idle || { fail "table: the producer did not go idle"; return 1; }
     mgr service scale --detach "${STACK}_autoscaler=1" >/dev/null
     wait_for 90 "the autoscaler healthy" healthy autoscaler || { fail "table: the autoscaler did not start"; return 1; }
-    wait_for 90 "the producer idle for $AUTOSCALE_RATE_WINDOW" producer_idle || { fail "table: the producer did not go idle"; return 1; }
+    [ "$(spec_replicas producer)" = 1 ] || { fail "table: the autoscaler scaled the idle producer to $(spec_replicas producer)"; return 1; }
     t0=$SECONDS timeline="" first_up=""
     start_load "${STACK}_tableauto$i" 0 "$secs" || return 1
     while ! load_done "${STACK}_tableauto$i" && [ $((SECONDS - t0)) -lt $((secs + 60)) ]; do
@@ -525,10 +502,5 @@ fi
 mem="$(for node in $("$LAB/swarm" nodes); do on_node "$node" stats --no-stream --format '{{.Name}} {{.MemUsage}}' 2>/dev/null; done | grep "${STACK}_" | sed 's/\.[a-z0-9]*\.[a-z0-9]* / /' | tr '\n' ';')"
 say "memory per container now: $mem"
 
-printf '\n\033[1m==== test:autoscale summary (namespace nodes, %d s) ====\033[0m\n' "$((SECONDS - started))"
-printf '%s\n' "${results[@]}"
-printf '\ntimings:\n'
-printf '  %s\n' "${timings[@]}"
-[ -n "$summary" ] && printf '  %-60s %s\n' "load step ($LOAD_RATE req/s, $LOAD_SECONDS s)" "$(describe_load "$summary")"
-[ "$failed" = 0 ] && printf '\033[1;32mtest:autoscale passed\033[0m\n' || printf '\033[1;31mtest:autoscale FAILED\033[0m\n'
-exit "$failed"
+[ -n "$summary" ] && timings+=("$(printf '%-60s %s' "load step ($LOAD_RATE req/s, $LOAD_SECONDS s)" "$(describe_load "$summary")")")
+proof_summary "namespace nodes"

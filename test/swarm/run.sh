@@ -30,7 +30,6 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 LAB="${LAB:-$root/../shared/lab}"
-EXIT_NOT_RUN=77
 STACK=fogpairswarmtest
 RUN_ID="$(date +%s)"
 T1="swarmtest-${RUN_ID}-1"
@@ -40,47 +39,13 @@ export REGISTRY="${NET_PREFIX}.1:${LAB_REGISTRY_PORT:-5001}"
 export NODE_ARCH=x86_64 LOG_LEVEL=info LOG_FORMAT=json
 OVERRIDES=(-c test/swarm/swarm-stack.lab.yml) # on top of swarm-stack.yml
 
-started=$SECONDS
-failed=0
-results=()
-timings=()
 we_started_swarm=0
 stopped_node=""
 
-say() { printf '\033[1m[test:swarm %3ds]\033[0m %s\n' "$((SECONDS - started))" "$*"; }
-pass() { results+=("PASS  $1"); printf '\033[1;32mPASS\033[0m  %s\n' "$1"; }
-fail() {
-  failed=1
-  results+=("FAIL  $1")
-  printf '\033[1;31mFAIL\033[0m  %s\n' "$1"
-  [ "${SWARM_TEST_FAIL_FAST:-0}" != 1 ] || exit 1
-}
-# The lab exists but one of its steps failed: a failure, never "not run".
-lab_failed() {
-  fail "lab: $1"
-  exit 1
-}
-timing() { timings+=("$(printf '%-52s %s' "$1" "$2")"); say "time: $1: $2"; }
-not_run() {
-  printf '\n\033[1;33m!!!! test:swarm NOT RUN: %s\033[0m\n' "$1" >&2
-  printf '\033[1;33m!!!! (exit %d: the swarm checks did not run; this is not a pass)\033[0m\n\n' "$EXIT_NOT_RUN" >&2
-  exit "$EXIT_NOT_RUN"
-}
+PROOF_NAME=test:swarm PROOF_FAIL_FAST="${SWARM_TEST_FAIL_FAST:-0}"
+# shellcheck source=../lib/proof.sh
+. "$root/test/lib/proof.sh"
 
-# Runs a lab command that may start daemons (dockerd, the registry, swarm nodes) without our open
-# files beyond stdin/out/err: a daemon that inherited a caller's `flock` descriptor would hold the lab
-# lock for as long as it lives.
-without_inherited_fds() {
-  (
-    for fd in /proc/$BASHPID/fd/*; do
-      fd=${fd##*/}
-      if [ "$fd" -gt 2 ] && [ "$fd" != 255 ]; then eval "exec $fd>&-"; fi
-    done
-    exec "$@"
-  )
-}
-
-# ---------------------------------------------------------------- preflight
 # NOT RUN only when this machine cannot run the lab at all; past these two lines every problem fails.
 [ "$(id -u)" = 0 ] || not_run "needs root: the lab swarm creates network namespaces (sudo npm run test:swarm)"
 [ -x "$LAB/swarm" ] || not_run "no container lab at $LAB (set LAB=/path/to/shared/lab)"
@@ -135,18 +100,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- helpers
-# wait_for SECONDS DESCRIPTION COMMAND...: run COMMAND every second until it succeeds; 1 on timeout.
-wait_for() {
-  local limit=$1 what=$2 deadline=$((SECONDS + $1))
-  shift 2
-  until "$@" >/dev/null 2>&1; do
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      say "timed out after ${limit}s waiting for: $what"
-      return 1
-    fi
-    sleep 1
-  done
-}
 
 node_of() { mgr node inspect --format '{{.Description.Hostname}}' "$1"; }
 
@@ -516,10 +469,4 @@ else
   fail "6. docker stack rm left things behind after 90 s"
 fi
 
-# ---------------------------------------------------------------- summary
-printf '\n\033[1m==== test:swarm summary (namespace nodes, %d s) ====\033[0m\n' "$((SECONDS - started))"
-printf '%s\n' "${results[@]}"
-printf '\ntimings:\n'
-printf '  %s\n' "${timings[@]}"
-[ "$failed" = 0 ] && printf '\033[1;32mtest:swarm passed\033[0m\n' || printf '\033[1;31mtest:swarm FAILED\033[0m\n'
-exit "$failed"
+proof_summary "namespace nodes"

@@ -27,8 +27,11 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 LAB="${LAB:-$root/../shared/lab}"
-[ "$(id -u)" = 0 ] || { echo "vm-proof NOT RUN: needs root" >&2; exit 77; }
-[ -x "$LAB/vm-swarm" ] || { echo "vm-proof NOT RUN: no lab vm-swarm at $LAB (set LAB=/path/to/shared/lab)" >&2; exit 77; }
+PROOF_NAME=vm-proof
+# shellcheck source=../lib/proof.sh
+. "$root/test/lib/proof.sh"
+[ "$(id -u)" = 0 ] || not_run "needs root"
+[ -x "$LAB/vm-swarm" ] || not_run "no lab vm-swarm at $LAB (set LAB=/path/to/shared/lab)"
 # shellcheck source=test/swarm/vm-proof-checks.sh
 . test/swarm/vm-proof-checks.sh
 
@@ -38,13 +41,7 @@ T1="vmproof-${RUN_ID}-1"
 T2="vmproof-${RUN_ID}-2"
 export REGISTRY=10.213.0.1:5001 LOG_FORMAT=json LOG_LEVEL=info
 MANAGER_ADDR=10.215.0.11
-started=$SECONDS
 we_booted=0
-failed=0
-results=()
-say() { printf '\033[1m[vm-proof %4ds]\033[0m %s\n' "$((SECONDS - started))" "$*"; }
-pass() { results+=("PASS  $1"); printf '\033[1;32mPASS\033[0m  %s\n' "$1"; }
-fail() { failed=1; results+=("FAIL  $1"); printf '\033[1;31mFAIL\033[0m  %s\n' "$1"; }
 vm() { DOCKER_HOST="tcp://$MANAGER_ADDR:2375" docker "$@"; }
 on() { local node=$1; shift; DOCKER_HOST="tcp://$(addr "$node"):2375" docker "$@"; }
 addr() { case "$1" in vm*) echo "10.215.0.$((10 + ${1#vm}))" ;; arm*) echo "10.215.0.$((20 + ${1#arm}))" ;; esac; }
@@ -64,38 +61,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Runs a lab command that may start daemons (dockerd, the registry, swarm nodes) without our open
-# files beyond stdin/out/err: a daemon that inherited a caller's `flock` descriptor would hold the lab
-# lock for as long as it lives.
-without_inherited_fds() {
-  (
-    for fd in /proc/$BASHPID/fd/*; do
-      fd=${fd##*/}
-      if [ "$fd" -gt 2 ] && [ "$fd" != 255 ]; then eval "exec $fd>&-"; fi
-    done
-    exec "$@"
-  )
-}
-
-wait_for() { # SECONDS WHAT COMMAND...
-  local deadline=$((SECONDS + $1)) what=$2
-  shift 2
-  until "$@" >/dev/null 2>&1; do
-    [ "$SECONDS" -lt "$deadline" ] || { say "timed out after $((SECONDS - deadline + $1)) s waiting for: $what"; return 1; }
-    sleep 3
-  done
-}
-summary() {
-  printf '\n\033[1m==== vm-proof summary (%d s) ====\033[0m\n' "$((SECONDS - started))"
-  printf '%s\n' "${results[@]}"
-  [ "$failed" = 0 ] && printf '\033[1;32mvm-proof passed\033[0m\n' || printf '\033[1;31mvm-proof FAILED\033[0m\n'
-}
+WAIT_INTERVAL_S=3
 
 say "images $T1 (amd64 + arm64) and $T2 (amd64 + arm64)"
 if ! { TAG=$T1 scripts/swarm.sh push --per-platform && TAG=$T2 scripts/swarm.sh push --per-platform; } >/tmp/vm-proof-build.log 2>&1; then
   fail "images build and push (/tmp/vm-proof-build.log)"
-  summary
-  exit 1
+  proof_summary "VM nodes"
 fi
 
 if ! vm node ls >/dev/null 2>&1; then
@@ -103,8 +74,7 @@ if ! vm node ls >/dev/null 2>&1; then
   we_booted=1
   if ! without_inherited_fds "$LAB/vm-swarm" up --amd64 "${VM_AMD64:-2}" --arm64 "${VM_ARM64:-1}" >/tmp/vm-proof-up.log 2>&1; then
     fail "vm-swarm up --amd64 ${VM_AMD64:-2} --arm64 ${VM_ARM64:-1} (/tmp/vm-proof-up.log)"
-    summary
-    exit 1
+    proof_summary "VM nodes"
   fi
   say "vm-swarm up: $((SECONDS - t0)) s"
 fi
@@ -115,8 +85,7 @@ if grep -q 'arm1=Ready/aarch64 ' <<<"$platforms" && grep -q 'vm1=Ready/x86_64 vm
   pass "nodes: $platforms"
 else
   fail "nodes: '$platforms' (want at least arm1 aarch64, vm1 and vm2 x86_64, all Ready)"
-  summary
-  exit 1
+  proof_summary "VM nodes"
 fi
 
 tasks() { vm stack ps "$STACK" --filter desired-state=running --format '{{.Name}} {{.Node}} {{.CurrentState}}'; }
@@ -258,5 +227,4 @@ if wait_for 120 "stack removed" gone; then
 else
   fail "stack rm: services or networks left after 120 s"
 fi
-summary
-exit "$failed"
+proof_summary "VM nodes"
