@@ -54,7 +54,7 @@ compose() { docker compose --project-directory "$CLONE" -p "$PROJECT" "$@"; }
 
 cleanup() {
   compose down -v --remove-orphans --timeout 5 >/dev/null 2>&1
-  docker rm -f "$PROJECT-arm64-producer" "$PROJECT-arm64-consumer" >/dev/null 2>&1
+  docker rm -f "$PROJECT-arm64-producer" "$PROJECT-arm64-consumer" "$PROJECT-autoscaler" >/dev/null 2>&1
   docker network rm "$ARM64_NET" >/dev/null 2>&1
   rm -rf "$WORKDIR"
 }
@@ -266,10 +266,45 @@ else
 fi
 [[ $codes == 'consumer=0 producer=0 ' ]] && pass "exit codes: $codes" || fail "exit codes: $codes"
 
+# --- 6. the autoscaler image (the add-on's; not in docker-compose.yml) -----------------------
+t0=$(now_ms)
+if out=$(docker build -f "$CLONE/Dockerfile-autoscaler" --build-arg "REVISION=$GIT_REVISION" \
+  -t "fogpair-autoscaler:$TAG" "$CLONE" 2>&1); then
+  pass "docker build -f Dockerfile-autoscaler ($(($(now_ms) - t0)) ms)"
+  # A bad setting stops it at once with exit 78 and names the variable and the value.
+  out=$(docker run --rm -e EVALUATION_INTERVAL_MS=soon "fogpair-autoscaler:$TAG" 2>&1)
+  code=$?
+  [[ $code == 78 && $out == *EVALUATION_INTERVAL_MS*soon* ]] &&
+    pass "autoscaler with EVALUATION_INTERVAL_MS=soon: exit 78, '$(head -1 <<<"$out" | cut -c1-110)'" ||
+    fail "autoscaler with EVALUATION_INTERVAL_MS=soon: exit $code, '$out' (want 78 and the variable named)"
+  # On an engine that is no Swarm manager (this one) it stays up and healthy and says what is wrong.
+  docker run -d --name "$PROJECT-autoscaler" -v /var/run/docker.sock:/var/run/docker.sock \
+    -e EVALUATION_INTERVAL_MS=2000 "fogpair-autoscaler:$TAG" >/dev/null
+  health=''
+  for _ in $(seq 60); do
+    health=$(docker inspect -f '{{.State.Health.Status}}' "$PROJECT-autoscaler" 2>/dev/null)
+    [[ $health == healthy ]] && break
+    sleep 1
+  done
+  said=$(docker logs "$PROJECT-autoscaler" 2>&1 | grep -m1 'not a swarm manager' | cut -c1-140)
+  [[ $health == healthy && -n $said ]] && pass "autoscaler on an engine that is no manager: healthy, says '${said#* autoscaler: }'" ||
+    fail "autoscaler on an engine that is no manager: health '$health', log: $(docker logs "$PROJECT-autoscaler" 2>&1 | tail -3)"
+  t0=$(now_ms)
+  docker stop "$PROJECT-autoscaler" >/dev/null
+  code=$(docker inspect -f '{{.State.ExitCode}}' "$PROJECT-autoscaler")
+  took=$(($(now_ms) - t0))
+  [[ $code == 0 ]] && ((took < 3000)) && pass "autoscaler: docker stop took $took ms, exit code 0" ||
+    fail "autoscaler: docker stop took $took ms, exit code $code (want 0 within 3 s)"
+  docker rm -f "$PROJECT-autoscaler" >/dev/null 2>&1
+else
+  fail "docker build -f Dockerfile-autoscaler"
+  echo "$out" | tail -8 | sed 's/^/      /'
+fi
+
 # --- image weight -----------------------------------------------------------------------------
 base=$(sed -n 's/^ARG NODE_IMAGE=//p' "$CLONE/Dockerfile-producer")
 base_size=$(docker image inspect -f '{{.Size}}' "$base")
-for service in producer consumer; do
+for service in producer consumer autoscaler; do
   size=$(docker image inspect -f '{{.Size}}' "fogpair-$service:$TAG")
   added=$((size - base_size))
   ((added <= 10 * 1000 * 1000)) &&
@@ -277,7 +312,7 @@ for service in producer consumer; do
     fail "fogpair-$service adds $((added / 1000)) kB to $base (limit 10 MB)"
 done
 version=$(node -p 'require(process.argv[1]).version' "$CLONE/package.json")
-for service in producer consumer; do
+for service in producer consumer autoscaler; do
   labels=$(docker image inspect -f '{{range $k, $v := .Config.Labels}}{{$k}}={{$v}}
 {{end}}' "fogpair-$service:$TAG")
   missing=''
@@ -292,14 +327,14 @@ for service in producer consumer; do
 done
 compose down -v --remove-orphans >/dev/null 2>&1
 
-# --- 6. arm64 ---------------------------------------------------------------------------------
+# --- 7. arm64 ---------------------------------------------------------------------------------
 not_checked=''
 if [[ ${FOGPAIR_TEST_SKIP_ARM64:-} == 1 ]]; then
   not_checked='the arm64 builds and runs (FOGPAIR_TEST_SKIP_ARM64=1)'
   info "NOT RUN  $not_checked"
 else
   arm64_ok=1
-  for service in producer consumer; do
+  for service in producer consumer autoscaler; do
     t0=$(now_ms)
     if out=$(docker build --platform linux/arm64 -f "$CLONE/Dockerfile-$service" \
       -t "fogpair-$service:$TAG-arm64" "$CLONE" 2>&1); then
@@ -312,7 +347,7 @@ else
     fi
   done
   if ((arm64_ok)); then
-    for service in producer consumer; do
+    for service in producer consumer autoscaler; do
       arch=$(docker run --rm --platform linux/arm64 "fogpair-$service:$TAG-arm64" node -p process.arch 2>&1)
       [[ $arch == arm64 ]] && pass "fogpair-$service:arm64: node -p process.arch -> $arch" ||
         fail "fogpair-$service:arm64: node -p process.arch -> $arch"
