@@ -58,6 +58,35 @@ describe('createAutoscalerService', () => {
       'Scaling fogpair_producer 1 → 3: 412 req/s per replica, target 150 (tolerance 10 %)',
     ]);
   });
+
+  it('answers in indented JSON, names its paths in a 404, and fails /healthz once evaluations stall', async () => {
+    const swarm = fakeSwarm();
+    const service = createAutoscalerService({
+      // No second evaluation during the test.
+      config: parseAutoscalerConfig({ EVALUATION_INTERVAL_MS: '60000' }),
+      logger: new CaptureLogger('info'),
+      swarm,
+      prometheus,
+    });
+    const pretty = (body: unknown) => `${JSON.stringify(body, null, 2)}\n`;
+    service.start();
+    try {
+      const deadline = Date.now() + 5000;
+      while (swarm.scaled.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      await request(service.server).get('/healthz').expect(200, pretty({ status: 'ok' }));
+      await request(service.server).get('/status').expect(200, pretty(service.autoscaler.status()));
+      const message = 'No such path: /nope. Try GET /status, GET /metrics or GET /healthz';
+      await request(service.server)
+        .get('/nope')
+        .expect(404, pretty({ error: { status: 404, code: 'not_found', message } }));
+      // A day after the last evaluation ended, far past any stall limit.
+      jest.spyOn(performance, 'now').mockReturnValue(performance.now() + 24 * 3600_000);
+      await request(service.server).get('/healthz').expect(503, pretty({ status: 'evaluation loop stalled' }));
+    } finally {
+      jest.restoreAllMocks();
+      await service.stop();
+    }
+  });
 });
 
 describe('startEvaluationLoop', () => {
