@@ -7,6 +7,10 @@ import {
   applyHttpServerLimits,
   closeServer,
   collectRuntimeMetrics,
+  createStatusServer,
+  healthRoute,
+  jsonRoute,
+  metricsRoute,
 } from '@fogpair/shared';
 import type { Logger } from '@fogpair/shared';
 import { createAutoscaler } from './autoscaler';
@@ -18,7 +22,6 @@ import { LABEL } from './labels';
 import { createAutoscalerMetrics } from './metrics';
 import { createPrometheusClient } from './prometheus';
 import type { PrometheusClient } from './prometheus';
-import { createStatusServer } from './status-server';
 import { createDockerSwarmApi } from './swarm';
 import type { SwarmApi } from './swarm';
 
@@ -80,9 +83,16 @@ export function createAutoscalerService({
   // An evaluation waits at most for the Docker calls and the Prometheus queries of a service or two.
   const stalledAfterMs = 2 * config.evaluationIntervalMs + 2 * (DOCKER_TIMEOUT_MS + config.prometheusTimeoutMs);
   const server = createStatusServer({
-    status: () => autoscaler.status(),
-    isAlive: () => loop === undefined || performance.now() - loop.lastActivity() < stalledAfterMs,
-    metrics: registry,
+    routes: {
+      '/healthz': healthRoute(
+        () => loop === undefined || performance.now() - loop.lastActivity() < stalledAfterMs,
+        'evaluation loop stalled',
+      ),
+      '/status': jsonRoute(() => autoscaler.status()),
+      '/metrics': metricsRoute(registry),
+    },
+    tryPaths: ['GET /status', 'GET /metrics', 'GET /healthz'],
+    prettyJson: true,
   });
   applyHttpServerLimits(server, HTTP_SERVER_DEFAULTS);
   answerClientErrorsWithJson(server);

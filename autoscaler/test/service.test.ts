@@ -28,6 +28,11 @@ const prometheus: PrometheusClient = {
   scalar: (query) => Promise.resolve({ ok: true, value: query.startsWith('sum(up') ? 1 : 412 }),
 };
 
+async function firstScaling(swarm: { scaled: number[] }): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (swarm.scaled.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
 describe('createAutoscalerService', () => {
   it('evaluates once started, serves its status, and stops cleanly', async () => {
     const swarm = fakeSwarm();
@@ -40,8 +45,7 @@ describe('createAutoscalerService', () => {
     });
     await request(service.server).get('/healthz').expect(200);
     service.start();
-    const deadline = Date.now() + 5000;
-    while (swarm.scaled.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await firstScaling(swarm);
     expect(swarm.scaled).toEqual([3]);
     const status = await request(service.server).get('/status').expect(200);
     expect((status.body as { services: Record<string, { current: number }> }).services.fogpair_producer).toMatchObject({
@@ -57,6 +61,38 @@ describe('createAutoscalerService', () => {
     expect(logger.messages('info')).toEqual([
       'Scaling fogpair_producer 1 → 3: 412 req/s per replica, target 150 (tolerance 10 %)',
     ]);
+  });
+
+  it('answers in indented JSON, names its paths in a 404, and fails /healthz once evaluations stall', async () => {
+    const swarm = fakeSwarm();
+    const service = createAutoscalerService({
+      // No second evaluation during the test.
+      config: parseAutoscalerConfig({ EVALUATION_INTERVAL_MS: '60000' }),
+      logger: new CaptureLogger('info'),
+      swarm,
+      prometheus,
+    });
+    const pretty = (body: unknown) => `${JSON.stringify(body, null, 2)}\n`;
+    service.start();
+    try {
+      await firstScaling(swarm);
+      await request(service.server)
+        .get('/healthz')
+        .expect(200, pretty({ status: 'ok' }));
+      await request(service.server).get('/status').expect(200, pretty(service.autoscaler.status()));
+      const message = 'No such path: /nope. Try GET /status, GET /metrics or GET /healthz';
+      await request(service.server)
+        .get('/nope')
+        .expect(404, pretty({ error: { status: 404, code: 'not_found', message } }));
+      // A day after the last evaluation ended, far past any stall limit.
+      jest.spyOn(performance, 'now').mockReturnValue(performance.now() + 24 * 3600_000);
+      await request(service.server)
+        .get('/healthz')
+        .expect(503, pretty({ status: 'evaluation loop stalled' }));
+    } finally {
+      jest.restoreAllMocks();
+      await service.stop();
+    }
   });
 });
 

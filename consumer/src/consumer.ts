@@ -10,6 +10,10 @@ import {
   cachedExposition,
   closeServer,
   collectRuntimeMetrics,
+  createStatusServer,
+  healthRoute,
+  jsonRoute,
+  metricsRoute,
   redactUrl,
 } from '@fogpair/shared';
 import type { Logger } from '@fogpair/shared';
@@ -25,7 +29,6 @@ import { createPollReporter } from './poll-reporter';
 import type { PollResult } from './poll-result';
 import { createProducerCircuit } from './producer-circuit';
 import { createRetryingFetch } from './retrying-fetch';
-import { createStatusServer } from './status-server';
 
 export interface ConsumerOptions {
   config: ConsumerConfig;
@@ -126,10 +129,13 @@ export function createConsumer({
 
   let lastTickAt = timers.now();
   const server = createStatusServer({
-    stats: () => history.stats(),
-    isAlive: () => timers.now() - lastTickAt < config.livenessMs,
-    metrics: metricsMaxAgeMs > 0 ? cachedExposition(registry, metricsMaxAgeMs) : registry,
-    routes: dashboard.routes,
+    routes: {
+      '/healthz': healthRoute(() => timers.now() - lastTickAt < config.livenessMs, 'poll loop stalled'),
+      '/stats': jsonRoute(() => history.stats()),
+      '/metrics': metricsRoute(metricsMaxAgeMs > 0 ? cachedExposition(registry, metricsMaxAgeMs) : registry),
+      ...dashboard.routes,
+    },
+    tryPaths: ['GET / (dashboard)', 'GET /stats', 'GET /metrics', 'GET /healthz'],
   });
   answerClientErrorsWithJson(server);
   applyHttpServerLimits(server, config.http);

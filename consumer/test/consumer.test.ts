@@ -219,6 +219,23 @@ describe('createConsumer', () => {
     expect(await getJson(`${base}/healthz`)).toEqual({ status: 503, body: { status: 'poll loop stalled' } });
   });
 
+  it('answers in compact JSON, and names the dashboard, /stats, /metrics and /healthz in a 404', async () => {
+    const { consumer, base } = await start({});
+    expect(await (await fetch(`${base}/healthz`)).text()).toBe('{"status":"ok"}');
+    expect(await (await fetch(`${base}/stats`)).text()).toBe(JSON.stringify(consumer.history.stats()));
+    const missing = await fetch(`${base}/nope`);
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toBe(
+      JSON.stringify({
+        error: {
+          status: 404,
+          code: 'not_found',
+          message: 'No such path: /nope. Try GET / (dashboard), GET /stats, GET /metrics or GET /healthz',
+        },
+      }),
+    );
+  });
+
   it('counts the ticks the process slept through as skipped, on /stats and /metrics', async () => {
     let now = 0;
     let pending: (() => void) | undefined;

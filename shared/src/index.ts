@@ -5,3 +5,4 @@ export * from './lifecycle';
 export * from './logger';
 export * from './statistics';
 export * from './metrics-exposition';
+export * from './status-server';

@@ -1,12 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { StatusRoute } from '@fogpair/shared';
 import type { PollHistory } from '../poll-history';
 import { runDashboard } from './browser-script';
 import { dashboardSnapshot } from './dashboard-model';
 import type { DashboardSource } from './dashboard-model';
 import { createEventStream } from './event-stream';
 import { DASHBOARD_CSS, DASHBOARD_HTML } from './page';
-
-export type RouteHandler = (request: IncomingMessage, response: ServerResponse) => void;
 
 export interface DashboardOptions extends DashboardSource {
   history: PollHistory;
@@ -19,7 +17,7 @@ export interface DashboardOptions extends DashboardSource {
 
 export interface Dashboard {
   /** `/`, its two assets and `/events`, for the status server's route table. */
-  routes: Record<string, RouteHandler>;
+  routes: Record<string, StatusRoute>;
   /** Pushes the state after a poll to every open page. */
   pollRecorded(): void;
   /** Pushes the current state without a poll, e.g. when the breaker changes state between polls. */
@@ -72,7 +70,7 @@ export function createDashboard({
   };
 }
 
-function asset(contentType: string, body: string, headers: Record<string, string> = {}): RouteHandler {
+function asset(contentType: string, body: string, headers: Record<string, string> = {}): StatusRoute {
   const bytes = Buffer.from(body, 'utf8');
   return (request, response) => {
     response.writeHead(200, {
