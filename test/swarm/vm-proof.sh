@@ -62,10 +62,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 WAIT_INTERVAL_S=3
-# Emulated nodes need more time for a health check (test/swarm/swarm-stack.tcg.yml says why);
-# VM_PROOF_TCG_OVERRIDE=0 deploys the base file alone.
-TCG_OVERRIDE=(-c test/swarm/swarm-stack.tcg.yml)
-[ "${VM_PROOF_TCG_OVERRIDE:-1}" = 1 ] || TCG_OVERRIDE=()
 
 say "images $T1 (amd64 + arm64) and $T2 (amd64 + arm64)"
 if ! { TAG=$T1 scripts/swarm.sh push --per-platform && TAG=$T2 scripts/swarm.sh push --per-platform; } >/tmp/vm-proof-build.log 2>&1; then
@@ -122,7 +118,7 @@ stats_since() { # FROM_SAMPLE -> "polls successes failures"
 # ---- phase A: exactly as on the Pis
 t0=$SECONDS
 say "A: TAG=$T1 PRODUCER_REPLICAS=1 docker stack deploy -c swarm-stack.yml $STACK   (NODE_ARCH unset: aarch64)"
-TAG=$T1 PRODUCER_REPLICAS=1 vm stack deploy --detach=true -c swarm-stack.yml "${TCG_OVERRIDE[@]}" "$STACK" >/dev/null
+TAG=$T1 PRODUCER_REPLICAS=1 vm stack deploy --detach=true -c swarm-stack.yml "$STACK" >/dev/null
 if wait_for 600 "phase A running" all_running 1; then
   pass "A: deploy → all tasks running in $((SECONDS - t0)) s"
   nodes="$(tasks | awk '{print $2}' | sort -u | tr '\n' ' ')"
@@ -153,7 +149,7 @@ fi
 # ---- phase B: two producers on the amd64 VMs, behind the VIP
 t0=$SECONDS
 say "B: NODE_ARCH=x86_64 TAG=$T1 docker stack deploy -c swarm-stack.yml $STACK"
-TAG=$T1 NODE_ARCH=x86_64 vm stack deploy --detach=true -c swarm-stack.yml "${TCG_OVERRIDE[@]}" "$STACK" >/dev/null
+TAG=$T1 NODE_ARCH=x86_64 vm stack deploy --detach=true -c swarm-stack.yml "$STACK" >/dev/null
 on_amd64() { all_running 2 && ! tasks | grep -q ' arm1 '; }
 if wait_for 600 "phase B running on amd64" on_amd64; then
   pass "B: moved to the amd64 nodes in $((SECONDS - t0)) s: $(tasks | awk '{print $1 "@" $2}' | tr '\n' ' ')"
@@ -182,7 +178,7 @@ update_state() { vm service inspect -f '{{if .UpdateStatus}}{{.UpdateStatus.Stat
 amd64_nodes="$(grep -o '=Ready/x86_64' <<<"$platforms" | wc -l)"
 if [ "$amd64_nodes" = 2 ]; then
   say "C1: TAG=$T2 NODE_ARCH=x86_64 docker stack deploy (2 replicas, 2 amd64 nodes)"
-  TAG=$T2 NODE_ARCH=x86_64 vm stack deploy --detach=true -c swarm-stack.yml "${TCG_OVERRIDE[@]}" "$STACK" >/dev/null
+  TAG=$T2 NODE_ARCH=x86_64 vm stack deploy --detach=true -c swarm-stack.yml "$STACK" >/dev/null
   sleep 90
   pending="$(vm service ps --no-trunc --filter desired-state=running --format '{{.CurrentState}} {{.Error}}' "${STACK}_producer" | grep -m1 Pending)"
   if [ "$(update_state producer)" = updating ] && grep -q 'max replicas per node' <<<"$pending"; then
@@ -203,7 +199,7 @@ from="$(wc -l <"$STATS_LOG")"
 before_received="$(vm service logs --raw --no-trunc "${STACK}_consumer" 2>/dev/null | grep -c 'Received number')"
 t0=$SECONDS
 say "C2: TAG=$T2 NODE_ARCH=x86_64 PRODUCER_REPLICAS=1 docker stack deploy"
-TAG=$T2 NODE_ARCH=x86_64 PRODUCER_REPLICAS=1 vm stack deploy --detach=true -c swarm-stack.yml "${TCG_OVERRIDE[@]}" "$STACK" >/dev/null
+TAG=$T2 NODE_ARCH=x86_64 PRODUCER_REPLICAS=1 vm stack deploy --detach=true -c swarm-stack.yml "$STACK" >/dev/null
 updated() { [ "$(update_state producer)" = completed ] && case "$(update_state consumer)" in "" | completed) true ;; *) false ;; esac; }
 if wait_for 900 "phase C2 update completed" updated; then
   took=$((SECONDS - t0))
