@@ -78,9 +78,11 @@ describe('npm run load against a real producer', () => {
     expect(p50).toBeLessThanOrEqual(p90);
     expect(p90).toBeLessThanOrEqual(p99);
     expect(p99).toBeLessThanOrEqual(max);
-    // The tool stops by closing its connections: an answer in flight then is counted by the producer only.
+    // The tool stops counting at the end, but autocannon stops sending only at its next tick: answers
+    // in that gap (a few ms, more on a busy machine; 18 in one CI run) and in flight (one per
+    // connection) are counted by the producer only. A quarter of a second of them at most.
     expect(served).toBeGreaterThanOrEqual(summary.responses);
-    expect(served).toBeLessThanOrEqual(summary.responses + 4);
+    expect(served).toBeLessThanOrEqual(summary.responses + 4 + Math.ceil(summary.requestsPerSecond / 4));
   });
 
   // autocannon holds the rate per connection and one-second window, starting with a full window:
