@@ -82,6 +82,16 @@ wait_for_log() {
   return 1
 }
 log_lines() { consumer_log | wc -l; }
+# Waits up to $2 s for container $1 to turn healthy; prints its last health status.
+wait_healthy() {
+  local health='' deadline=$((SECONDS + $2))
+  while ((SECONDS <= deadline)); do
+    health=$(docker inspect -f '{{.State.Health.Status}}' "$1" 2>/dev/null)
+    [[ $health == healthy ]] && break
+    sleep 0.5
+  done
+  echo "$health"
+}
 
 echo "== fogpair container checks (project $PROJECT)"
 info "engine $(docker version -f '{{.Server.Version}}' 2>/dev/null), $(docker compose version --short 2>/dev/null | sed 's/^/compose /')"
@@ -121,12 +131,7 @@ else
 fi
 
 producer_id=$(compose ps -q producer)
-health=''
-for _ in $(seq 60); do
-  health=$(docker inspect -f '{{.State.Health.Status}}' "$producer_id" 2>/dev/null)
-  [[ $health == healthy ]] && break
-  sleep 0.5
-done
+health=$(wait_healthy "$producer_id" 30)
 [[ $health == healthy ]] && pass "producer is healthy (/readyz)" || fail "producer health is '$health' after 30 s"
 
 producer_hostname=$(docker inspect -f '{{.Config.Hostname}}' "$producer_id")
@@ -280,12 +285,7 @@ if out=$(docker build -f "$CLONE/Dockerfile-autoscaler" --build-arg "REVISION=$G
   # On an engine that is no Swarm manager (this one) it stays up and healthy and says what is wrong.
   docker run -d --name "$PROJECT-autoscaler" -v /var/run/docker.sock:/var/run/docker.sock \
     -e EVALUATION_INTERVAL_MS=2000 "fogpair-autoscaler:$TAG" >/dev/null
-  health=''
-  for _ in $(seq 60); do
-    health=$(docker inspect -f '{{.State.Health.Status}}' "$PROJECT-autoscaler" 2>/dev/null)
-    [[ $health == healthy ]] && break
-    sleep 1
-  done
+  health=$(wait_healthy "$PROJECT-autoscaler" 60)
   said=$(docker logs "$PROJECT-autoscaler" 2>&1 | grep -m1 'not a swarm manager' | cut -c1-140)
   [[ $health == healthy && -n $said ]] && pass "autoscaler on an engine that is no manager: healthy, says '${said#* autoscaler: }'" ||
     fail "autoscaler on an engine that is no manager: health '$health', log: $(docker logs "$PROJECT-autoscaler" 2>&1 | tail -3)"
