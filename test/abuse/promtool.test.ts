@@ -1,18 +1,19 @@
 // Issue 9, item 7: `promtool check metrics` passes on both services' /metrics. Before: exit 3 on both
 // ("nodejs_active_handles_total non-counter metrics should not have "_total" suffix", and the same
 // for nodejs_active_requests_total and nodejs_active_resources_total).
-// promtool comes from Debian's `prometheus` package: test/abuse/install-tools.sh installs it.
+// promtool 3.5 or newer: scripts/install-prometheus.sh installs it (npm run test:abuse runs it first).
 import { spawnSync } from 'node:child_process';
+import { findPrometheusTool } from '../support/prometheus-tools';
 import { ProcessPool, sleep, startConsumer, startProducer } from './support';
 
 const pool = new ProcessPool();
 afterAll(() => pool.stopAll());
 
 function promtool(text: string) {
-  const run = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  if (run.error) {
-    throw new Error(`promtool cannot run (${run.error.message}); run test/abuse/install-tools.sh first`);
-  }
+  const tool = findPrometheusTool('promtool');
+  if ('missing' in tool) throw new Error(tool.missing);
+  const run = spawnSync(tool.path, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  if (run.error) throw new Error(`promtool cannot run (${run.error.message})`);
   return { status: run.status, output: `${run.stdout}${run.stderr}`.trim() };
 }
 

@@ -52,6 +52,7 @@ PROM_DOWN_S=$((AUTOSCALE_SCALE_DOWN_WINDOW_MS / 1000 + 3 * AUTOSCALE_EVALUATION_
 DOWN_DEADLINE_S="${DOWN_DEADLINE_S:-150}"
 MAX_ACTIONS=4                             # expected 2 (1 → 3, 3 → 1); a step-wise way down may add one or two
 OVERRIDES=(-c test/swarm/swarm-stack.lab.yml -c test/autoscale/swarm-autoscale.lab.yml)
+PROMETHEUS_VERSION="$(sed -n 's|^ *image: prom/prometheus:v||p' swarm-autoscale.yml)" # the image the stack pins
 
 we_started_swarm=0
 monitor_pid=""
@@ -190,9 +191,9 @@ t0=$SECONDS
 without_inherited_fds "$LAB/registry" start >/dev/null 2>&1 || lab_failed "the lab registry does not start ($LAB/registry start)"
 {
   "$LAB/base-images" --from Dockerfile-producer --from Dockerfile-consumer --from Dockerfile-autoscaler &&
-    "$LAB/prometheus-image" push
+    "$LAB/prometheus-image" --version "$PROMETHEUS_VERSION" push
 } >"$WORK/base-images.log" 2>&1 || lab_failed "base images could not be made ($WORK/base-images.log)"
-timing "base images and prom/prometheus:v2.53.3 in the registry" "$((SECONDS - t0)) s"
+timing "base images and prom/prometheus:v$PROMETHEUS_VERSION in the registry" "$((SECONDS - t0)) s"
 
 if mgr info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null | grep -qx active; then
   lab_failed "a lab swarm is already up (someone else's? run under flock /tmp/fogpair-lab.lock); '$LAB/swarm down' it first"
@@ -255,7 +256,7 @@ if wait_for 60 "Prometheus to scrape producer, consumer and autoscaler" discover
   target="$(promql "up{swarm_service=\"${STACK}_producer\"}" | jq -c '.data.result[0].metric')"
   if jq -e --arg s "${STACK}_producer" '.swarm_service == $s and (.swarm_task_slot | test("^[0-9]+$")) and
       (.swarm_node | test("^pi[0-9]$")) and .job == "producer"' <<<"$target" >/dev/null; then
-    pass "1a. Prometheus discovered the tasks by itself; producer target: $target"
+    pass "1a. Prometheus $(curl -sf --max-time 3 "$PROM/api/v1/status/buildinfo" | jq -r .data.version) discovered the tasks by itself; producer target: $target"
   else
     fail "1a. producer target labels are not as the contract says: $target"
   fi

@@ -1,6 +1,7 @@
 /**
  * Docker Engine API answers shaped as Engine 26 (API 1.45) sends them, trimmed to a readable size but
- * keeping the fields around the ones the autoscaler reads, and a fake Docker API server on a unix socket.
+ * keeping the fields around the ones the autoscaler and Prometheus's Swarm discovery read, and a fake
+ * Docker API server on a unix socket or on a loopback TCP port.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
@@ -101,10 +102,23 @@ export function serviceJson({
   };
 }
 
+export interface TaskOptions {
+  serviceId?: string;
+  desiredState?: string;
+  slot?: number;
+  /** The networks the task is attached to, with its address in each (CIDR, as the engine writes it). */
+  networks?: { id: string; name: string; address: string }[];
+}
+
 export function taskJson(
   id: string,
   state: string,
-  { serviceId = 'q3m9x0producer', desiredState = 'running', slot = 1 } = {},
+  {
+    serviceId = 'q3m9x0producer',
+    desiredState = 'running',
+    slot = 1,
+    networks = [{ id: 'n1etw0rk', name: 'fogpair_fogpair', address: '10.0.1.7/24' }],
+  }: TaskOptions = {},
 ) {
   return {
     ID: id,
@@ -121,6 +135,26 @@ export function taskJson(
       ...(state === 'running' && { ContainerStatus: { ContainerID: `c0ntainer${id}`, PID: 4242, ExitCode: 0 } }),
     },
     DesiredState: desiredState,
+    NetworksAttachments: networks.map(({ id: networkId, name, address }) => ({
+      Network: { ID: networkId, Spec: { Name: name, Labels: {}, Scope: 'swarm' } },
+      Addresses: [address],
+    })),
+  };
+}
+
+/** One entry of `GET /networks`. */
+export function networkJson({ id, name, ingress = false }: { id: string; name: string; ingress?: boolean }) {
+  return {
+    Name: name,
+    Id: id,
+    Created: '2026-12-01T17:50:00.1Z',
+    Scope: 'swarm',
+    Driver: 'overlay',
+    EnableIPv6: false,
+    Internal: false,
+    Attachable: false,
+    Ingress: ingress,
+    Labels: { 'com.docker.stack.namespace': 'fogpair' },
   };
 }
 
@@ -175,11 +209,13 @@ export interface FakeDockerState {
   services: ReturnType<typeof serviceJson>[];
   tasks: ReturnType<typeof taskJson>[];
   nodes: ReturnType<typeof nodeJson>[];
+  networks?: ReturnType<typeof networkJson>[];
 }
 
 /**
- * A Docker Engine API on a unix socket in a temporary folder, answering the calls the autoscaler makes
- * from `state`, and applying service updates to it (version check included), as the engine does.
+ * A Docker Engine API on a unix socket in a temporary folder (or, with `listenTcp`, on a loopback
+ * port), answering the calls the autoscaler and Prometheus's Swarm discovery make from `state`, and
+ * applying service updates to it (version check included), as the engine does.
  */
 export class FakeDockerApi {
   readonly requests: RecordedRequest[] = [];
@@ -198,7 +234,7 @@ export class FakeDockerApi {
         const body: unknown = text ? JSON.parse(text) : undefined;
         this.requests.push({ method: request.method ?? 'GET', path, query: url.searchParams, body });
         const [status, answer] = this.answer(request.method ?? 'GET', path, url.searchParams, body);
-        const json = JSON.stringify(answer);
+        const json = request.method === 'HEAD' ? undefined : JSON.stringify(answer);
         response.writeHead(status, { 'Content-Type': 'application/json', 'Api-Version': '1.45' });
         response.end(json);
       });
@@ -207,6 +243,16 @@ export class FakeDockerApi {
 
   listen(): Promise<void> {
     return new Promise((resolve) => this.server.listen(this.socketPath, resolve));
+  }
+
+  /** Listens on 127.0.0.1 instead of the socket; resolves with the address (`http://127.0.0.1:port`). */
+  listenTcp(): Promise<string> {
+    return new Promise((resolve) =>
+      this.server.listen(0, '127.0.0.1', () => {
+        const address = this.server.address();
+        resolve(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
+      }),
+    );
   }
 
   close(): Promise<void> {
@@ -249,6 +295,9 @@ export class FakeDockerApi {
       ];
     }
     if (method === 'GET' && path === '/nodes') return [200, this.state.nodes];
+    if (method === 'GET' && path === '/networks') return [200, this.state.networks ?? []];
+    // Clients ask first which API version the engine speaks (the Api-Version header).
+    if ((method === 'GET' || method === 'HEAD') && path === '/_ping') return [200, 'OK'];
     const update = /^\/services\/([^/]+)\/update$/.exec(path);
     if (method === 'POST' && update) {
       const service = this.state.services.find((candidate) => candidate.ID === update[1]);
