@@ -2,8 +2,9 @@
 // ("nodejs_active_handles_total non-counter metrics should not have "_total" suffix", and the same
 // for nodejs_active_requests_total and nodejs_active_resources_total).
 // promtool comes from Debian's `prometheus` package: test/abuse/install-tools.sh installs it.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnSync } from 'node:child_process';
-import { ProcessPool, sleep, startConsumer, startProducer } from './support';
+import { ProcessPool, startConsumer, startProducer } from './support';
 
 const pool = new ProcessPool();
 afterAll(() => pool.stopAll());
