@@ -6,18 +6,18 @@ import type { Logger, LogFields, LogLevel } from '@fogpair/shared';
  * (a timeout, then a refused connection).
  */
 export class ConditionLog {
-  private readonly active = new Map<string, string>();
+  /** Raised conditions, by key, with the cause they were raised for. */
+  private readonly active = new Map<string, string | undefined>();
 
   constructor(private readonly logger: Logger) {}
 
   /**
-   * The condition `key` holds: logs `message` if it did not hold before, or, with `repeatWhenChanged`,
-   * if the message differs from the last one (e.g. a label fixed one way and broken another).
+   * The condition `key` holds: logs `message` if it did not hold before, or if it held for another
+   * `cause` (e.g. a label fixed one way and broken another; without a cause, any wording is the same).
    */
-  raise(key: string, level: LogLevel, message: string, fields?: LogFields, { repeatWhenChanged = false } = {}): void {
-    const last = this.active.get(key);
-    if (last !== undefined && (!repeatWhenChanged || last === message)) return;
-    this.active.set(key, message);
+  raise(key: string, level: LogLevel, message: string, fields?: LogFields, { cause }: { cause?: string } = {}): void {
+    if (this.active.has(key) && this.active.get(key) === cause) return;
+    this.active.set(key, cause);
     this.logger[level](message, fields);
   }
 

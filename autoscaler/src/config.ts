@@ -24,58 +24,21 @@ export interface AutoscalerConfig {
   readonly shutdownTimeoutMs: number;
 }
 
-/** A PromQL duration such as 30s, 1m, 1m30s (no fractions, as Prometheus accepts them). */
-const PROMQL_DURATION = /^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/;
-
-function number(fallback: number, expected: string, accept: (value: number) => boolean) {
-  return z
-    .string()
-    .optional()
-    .transform((raw, ctx): number => {
-      if (raw === undefined || raw.trim() === '') return fallback;
-      const value = Number(raw.trim());
-      if (!/^\d*\.?\d+$/.test(raw.trim()) || !accept(value)) {
-        ctx.addIssue({ code: 'custom', message: expected });
-        return z.NEVER;
-      }
-      return value;
-    });
-}
-
-const AutoscalerEnvSchema = z
+/** The autoscaler's variables and their defaults (the docs are checked against them). */
+export const AutoscalerEnvSchema = z
   .object({
     PROMETHEUS_URL: envVar.httpUrl('http://prometheus:9090'),
     PROMETHEUS_TIMEOUT_MS: envVar.integer(undefined, { min: 100, max: MAX_TIMER_MS, unit: 'milliseconds' }),
-    DOCKER_SOCKET: z
-      .string()
-      .optional()
-      .transform((raw, ctx): string => {
-        if (raw === undefined || raw.trim() === '') return '/var/run/docker.sock';
-        if (!raw.trim().startsWith('/')) {
-          ctx.addIssue({
-            code: 'custom',
-            message: 'must be an absolute path to a unix socket, e.g. /var/run/docker.sock',
-          });
-          return z.NEVER;
-        }
-        return raw.trim();
-      }),
+    DOCKER_SOCKET: envVar.absolutePath('/var/run/docker.sock', 'a unix socket'),
     EVALUATION_INTERVAL_MS: envVar.integer(15_000, { min: 100, max: MAX_TIMER_MS, unit: 'milliseconds' }),
     SCALE_DOWN_WINDOW_MS: envVar.integer(120_000, { min: 0, max: MAX_TIMER_MS, unit: 'milliseconds' }),
-    TOLERANCE: number(0.1, 'must be a fraction between 0 and 0.9, e.g. 0.1 for 10 %', (v) => v >= 0 && v <= 0.9),
+    TOLERANCE: envVar.decimal(0.1, {
+      min: 0,
+      max: 0.9,
+      expected: 'must be a fraction between 0 and 0.9, e.g. 0.1 for 10 %',
+    }),
     SCALE_UP_MAX_STEP: envVar.integer(4, { min: 1, max: 1000 }),
-    RATE_WINDOW: z
-      .string()
-      .optional()
-      .transform((raw, ctx): string => {
-        if (raw === undefined || raw.trim() === '') return '1m';
-        const value = raw.trim();
-        if (!PROMQL_DURATION.test(value) || !/\d/.test(value)) {
-          ctx.addIssue({ code: 'custom', message: 'must be a Prometheus duration such as 30s, 1m or 2m30s' });
-          return z.NEVER;
-        }
-        return value;
-      }),
+    RATE_WINDOW: envVar.prometheusDuration('1m'),
     DRY_RUN: envVar.oneOf('false', ['false', 'true']),
     STATUS_PORT: envVar.port(8081),
     STATUS_HOST: envVar.host('0.0.0.0'),

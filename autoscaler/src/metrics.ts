@@ -1,78 +1,85 @@
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
-import type { Decision } from './policy';
-import type { ServiceObservation } from './policy';
+import type { AutoscalerState, Evaluation } from './autoscaler-state';
 
 export interface AutoscalerMetrics {
-  /** The numbers of one evaluation: current, ready, desired and placeable replicas. */
-  evaluated(service: string, observation: ServiceObservation, desired: number): void;
-  decision(service: string, decision: Decision): void;
-  /** A service no longer autoscaled: its series go away. */
-  forget(service: string): void;
+  /** The time a Prometheus query took; everything else is read from the state at scrape time. */
   prometheusQuery(seconds: number): void;
-  dockerError(): void;
 }
 
-/** The autoscaler's metrics on `registry` (never the global one, so tests stay apart). */
-export function createAutoscalerMetrics(registry: Registry): AutoscalerMetrics {
+/**
+ * The autoscaler's metrics on `registry` (never the global one, so tests stay apart). Replica counts,
+ * decisions and errors are read from `state` when Prometheus scrapes, so they cannot disagree with
+ * /status; a service that is no longer autoscaled has no replica series.
+ */
+export function createAutoscalerMetrics(registry: Registry, state: AutoscalerState): AutoscalerMetrics {
   const registers = [registry];
-  const labelNames = ['service'] as const;
-  const current = new Gauge({
-    name: 'fogpair_autoscaler_current_replicas',
-    help: 'Replicas in the service spec, as last read from the Docker API',
-    labelNames,
-    registers,
-  });
-  const ready = new Gauge({
-    name: 'fogpair_autoscaler_ready_replicas',
-    help: 'Tasks running (healthy, when the image has a health check): the capacity the policy divides the load by',
-    labelNames,
-    registers,
-  });
-  const desired = new Gauge({
-    name: 'fogpair_autoscaler_desired_replicas',
-    help: 'Replicas the last evaluation decided on (equal to current when it held)',
-    labelNames,
-    registers,
-  });
-  const placeable = new Gauge({
-    name: 'fogpair_autoscaler_placeable_replicas',
-    help: 'Replicas the eligible nodes can hold (max_replicas_per_node x eligible nodes; +Inf without that limit)',
-    labelNames,
-    registers,
-  });
-  const decisions = new Counter({
+  const replicaGauge = (name: string, help: string, value: (evaluation: Evaluation) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['service'],
+      registers,
+      collect() {
+        this.reset();
+        for (const evaluation of state.latest()) this.set({ service: evaluation.service }, value(evaluation));
+      },
+    });
+  replicaGauge(
+    'fogpair_autoscaler_current_replicas',
+    'Replicas in the service spec, as last read from the Docker API',
+    ({ observation }) => observation.current,
+  );
+  replicaGauge(
+    'fogpair_autoscaler_ready_replicas',
+    'Tasks running (healthy, when the image has a health check): the capacity the policy divides the load by',
+    ({ observation }) => observation.ready,
+  );
+  replicaGauge(
+    'fogpair_autoscaler_desired_replicas',
+    'Replicas the last evaluation decided on (equal to current when it held)',
+    ({ decision }) => decision.to,
+  );
+  replicaGauge(
+    'fogpair_autoscaler_placeable_replicas',
+    'Replicas the eligible nodes can hold (max_replicas_per_node x eligible nodes; +Inf without that limit)',
+    ({ observation }) => observation.placeable,
+  );
+  new Counter({
     name: 'fogpair_autoscaler_decisions_total',
     help: 'Evaluations by service, direction (up, down, none) and reason',
     labelNames: ['service', 'direction', 'reason'],
     registers,
+    collect() {
+      this.reset();
+      for (const { service, direction, reason, count } of state.decisionCounts()) {
+        this.inc({ service, direction, reason }, count);
+      }
+    },
   });
   const queryDuration = new Gauge({
     name: 'fogpair_autoscaler_prometheus_query_duration_seconds',
     help: 'Duration of the last Prometheus query, answered or not',
     registers,
   });
-  const dockerErrors = new Counter({
+  new Counter({
     name: 'fogpair_autoscaler_docker_errors_total',
     help: 'Docker API calls that failed (listing services, tasks or nodes, or scaling)',
     registers,
+    collect() {
+      this.reset();
+      this.inc(state.dockerErrors);
+    },
   });
-  dockerErrors.inc(0);
+  new Counter({
+    name: 'fogpair_autoscaler_internal_errors_total',
+    help: 'Evaluations of a service that failed on an error of the autoscaler itself (a bug: see its error log line)',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(state.internalErrors);
+    },
+  });
 
-  return {
-    evaluated(service, observation, desiredReplicas) {
-      current.set({ service }, observation.current);
-      ready.set({ service }, observation.ready);
-      desired.set({ service }, desiredReplicas);
-      placeable.set({ service }, observation.placeable);
-    },
-    decision(service, decision) {
-      decisions.inc({ service, direction: decision.direction, reason: decision.reason });
-    },
-    forget(service) {
-      for (const gauge of [current, ready, desired, placeable]) gauge.remove({ service });
-    },
-    prometheusQuery: (seconds) => queryDuration.set(seconds),
-    dockerError: () => dockerErrors.inc(),
-  };
+  return { prometheusQuery: (seconds) => queryDuration.set(seconds) };
 }

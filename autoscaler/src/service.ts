@@ -15,6 +15,7 @@ import {
 import type { Logger } from '@fogpair/shared';
 import { createAutoscaler } from './autoscaler';
 import type { Autoscaler } from './autoscaler';
+import { AutoscalerState } from './autoscaler-state';
 import type { AutoscalerConfig } from './config';
 import { startEvaluationLoop } from './evaluation-loop';
 import type { EvaluationLoop } from './evaluation-loop';
@@ -59,7 +60,8 @@ export function createAutoscalerService({
 }: AutoscalerServiceOptions): AutoscalerService {
   const registry = new Registry();
   collectRuntimeMetrics(registry);
-  const metrics = createAutoscalerMetrics(registry);
+  const state = new AutoscalerState();
+  const metrics = createAutoscalerMetrics(registry, state);
   const autoscaler = createAutoscaler({
     swarm:
       swarm ??
@@ -74,7 +76,7 @@ export function createAutoscalerService({
         onQuery: (seconds) => metrics.prometheusQuery(seconds),
       }),
     logger,
-    metrics,
+    state,
     settings: config,
     ...(now && { now }),
   });

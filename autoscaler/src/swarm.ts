@@ -193,3 +193,19 @@ export function createDockerSwarmApi(docker: Dockerode, { autoscaleLabel }: { au
     },
   };
 }
+
+/** A Docker API failure in words: the socket missing or forbidden, or the engine's own message. */
+export function describeDockerError(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const address = (error as { address?: unknown }).address;
+  const where = typeof address === 'string' ? ` (${address})` : '';
+  if (code === 'ENOENT') return `no Docker socket${where}; mount /var/run/docker.sock into the container`;
+  if (code === 'EACCES') return `permission denied on the Docker socket${where}; run as a user that may use it`;
+  if (code === 'ECONNREFUSED') return `the Docker socket refused the connection${where}`;
+  const status = (error as { statusCode?: unknown }).statusCode;
+  const json = (error as { json?: { message?: unknown } }).json;
+  const message =
+    typeof json?.message === 'string' ? json.message : error instanceof Error ? error.message : String(error);
+  if (status === 503) return `${message} (this engine is not a Swarm manager: run the autoscaler on a manager)`;
+  return typeof status === 'number' ? `HTTP ${status}: ${message}` : message;
+}

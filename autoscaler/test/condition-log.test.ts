@@ -18,12 +18,16 @@ describe('ConditionLog', () => {
     ]);
   });
 
-  it('repeats a changed message when asked to', () => {
+  it('repeats a condition raised for another cause, not for another wording', () => {
     const logger = new CaptureLogger();
     const conditions = new ConditionLog(logger);
-    for (const message of ['max is "x"', 'max is "x"', 'min is "0"']) {
-      conditions.raise('labels', 'warn', message, undefined, { repeatWhenChanged: true });
-    }
+    const raised: [string, string][] = [
+      ['max is "x"', 'max'],
+      ['max is "x" (again)', 'max'],
+      ['min is "0"', 'min'],
+      ['min is "0"', 'min'],
+    ];
+    for (const [message, cause] of raised) conditions.raise('labels', 'warn', message, undefined, { cause });
     expect(logger.messages()).toEqual(['max is "x"', 'min is "0"']);
   });
 

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
-import { EMPTY_MEMORY, decide, upStepLimit, upperBound } from '../src/policy';
+import { explainDecision } from '../src/explain';
+import { normalise, upStepLimit, upperBound } from '../src/normalise';
+import { EMPTY_MEMORY, decide as decideInNumbers } from '../src/policy';
 import type {
   PolicyInput,
   PolicyMemory,
@@ -8,6 +10,7 @@ import type {
   ServiceObservation,
   SignalReading,
 } from '../src/policy';
+import { recommend } from '../src/recommend';
 
 const SETTINGS: PolicySettings = { min: 1, max: 10, tolerance: 0.1, scaleUpMaxStep: 4, scaleDownWindowMs: 120_000 };
 const T0 = 1_000_000;
@@ -34,6 +37,13 @@ const known = (current: number): PolicyMemory => ({ window: [], expected: curren
 
 function input(obs: ServiceObservation, signals: SignalReading[], extra: Partial<PolicyInput> = {}): PolicyInput {
   return { now: T0, observation: obs, signals, settings: SETTINGS, ...extra };
+}
+
+/** Both steps, and the words a user reads for the decision. */
+function decide(policyInput: PolicyInput, memory: PolicyMemory) {
+  const result = decideInNumbers(policyInput, memory);
+  const explanation = explainDecision(result.decision, policyInput.observation, policyInput.settings);
+  return { ...result, decision: { ...result.decision, explanation } };
 }
 
 describe('scaling up', () => {
@@ -226,6 +236,105 @@ describe('service state', () => {
   it('a count set by hand above max goes back to max', () => {
     const { decision } = decide(input(observation(15), [rps(100)]), known(3));
     expect(decision).toMatchObject({ manual: { from: 3, to: 15 }, to: 10, reason: 'bounds' });
+  });
+});
+
+describe('the two steps', () => {
+  it('recommend: what each signal asks for, before any bound, step or memory', () => {
+    const recommendation = recommend([rps(3000), cpu(missing('no samples'))], observation(2), 0.1);
+    expect(recommendation).toEqual({
+      signals: [
+        { signal: 'rps', target: 150, perReplica: 1500, wanted: 20 },
+        { signal: 'cpu', target: 0.5, missing: 'no samples' },
+      ],
+      wanted: 20,
+    });
+    expect(recommend([rps(missing())], observation(2), 0.1).wanted).toBeUndefined();
+    expect(recommend([rps(300)], observation(2, { ready: 0, starting: 2 }), 0.1)).toEqual({
+      signals: [{ signal: 'rps', target: 150 }],
+    });
+  });
+
+  it('normalise: the count to set from numbers alone, with the step limit, the bounds and the window', () => {
+    const from = (wanted: number | undefined, current = 2, memory = known(current)) =>
+      normalise(
+        {
+          now: T0,
+          observation: observation(current),
+          recommendation: { signals: [], ...(wanted !== undefined && { wanted }) },
+          settings: SETTINGS,
+        },
+        memory,
+      ).decision;
+    expect(from(20)).toMatchObject({ to: 6, recommendation: 10, wanted: 20, limitedBy: 'max', reason: 'load' });
+    expect(from(undefined)).toMatchObject({ to: 2, direction: 'none', reason: 'no_data' });
+    expect(from(1, 3, { window: [{ at: T0 - 1000, replicas: 3 }], expected: 3 })).toMatchObject({
+      to: 3,
+      reason: 'stabilising',
+      recommendation: 1,
+      stabilised: 3,
+    });
+  });
+});
+
+describe('the words', () => {
+  const explain = (obs: ServiceObservation, signals: SignalReading[], memory: PolicyMemory, extra = {}) =>
+    decide(input(obs, signals, extra), memory).decision.explanation;
+
+  it.each<[string, () => string, string]>([
+    [
+      'a scale-up cut by the step limit and the maximum',
+      () => explain(observation(2), [rps(3000)], known(2)),
+      '1500 req/s per replica, target 150 (tolerance 10 %); the load asks for 20, the maximum is 10; 6 first (at most ×2 or +4 per step)',
+    ],
+    [
+      'a scale-down to the highest recommendation of the window',
+      () => explain(observation(3), [rps(30)], known(3), { settings: { ...SETTINGS, scaleDownWindowMs: 90_000 } }),
+      '10 req/s per replica, target 150 (tolerance 10 %); 1, the highest recommendation for 90 s',
+    ],
+    [
+      'a scale-down without a window',
+      () => explain(observation(3), [rps(30)], known(3), { settings: { ...SETTINGS, scaleDownWindowMs: 0 } }),
+      '10 req/s per replica, target 150 (tolerance 10 %); 1',
+    ],
+    [
+      'a scale-down held by the window',
+      () => explain(observation(3), [rps(30)], { window: [{ at: T0 - 1000, replicas: 3 }], expected: 3 }),
+      '10 req/s per replica, target 150 (tolerance 10 %); 1 would do, but 3 was recommended within the last 2 min',
+    ],
+    [
+      'a scale-down held by a signal without data',
+      () =>
+        explain(observation(3), [rps(30), cpu(missing())], known(3), {
+          settings: { ...SETTINGS, scaleDownWindowMs: 0 },
+        }),
+      '10 req/s per replica, target 150; cpu: no samples (tolerance 10 %); not scaling down while cpu has no data',
+    ],
+    [
+      'a scale-down held by partial scrapes',
+      () => explain(observation(3), [rps(30)], known(3), { partialData: true }),
+      '10 req/s per replica, target 150 (tolerance 10 %); not scaling down while Prometheus scrapes fewer replicas than are ready',
+    ],
+    [
+      'no data at all',
+      () => explain(observation(3), [rps(missing('Prometheus refused the connection')), cpu(missing())], known(3)),
+      'no data: rps: Prometheus refused the connection; cpu: no samples',
+    ],
+    [
+      'what the nodes can place',
+      () => explain(observation(3, { placeable: 3 }), [rps(3000)], known(3)),
+      '1000 req/s per replica, target 150 (tolerance 10 %); the load asks for 20, the nodes can place 3',
+    ],
+    [
+      'a rollback',
+      () => explain(observation(3, { updating: 'rollback' }), [rps(30)], known(3)),
+      'the service is in a rolling rollback; no change until it ends',
+    ],
+    ['below min', () => explain(observation(0, { ready: 0 }), [rps(0)], known(0)), 'below the minimum of 1 replicas'],
+    ['above max', () => explain(observation(11), [rps(0)], known(11)), 'above the maximum of 10 replicas'],
+    ['no replica at all', () => explain(observation(2, { ready: 0 }), [rps(0)], known(2)), 'no replica is running'],
+  ])('%s', (_name, explanation, expected) => {
+    expect(explanation()).toBe(expected);
   });
 });
 

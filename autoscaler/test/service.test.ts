@@ -8,17 +8,21 @@ import { toSwarmNode, toSwarmService, toSwarmTask } from '../src/swarm';
 import type { SwarmApi, SwarmService } from '../src/swarm';
 import { THREE_NODES, serviceJson, taskJson } from '../../test/support/fake-docker-api';
 
-function fakeSwarm(): SwarmApi & { scaled: number[] } {
+function fakeSwarm(): SwarmApi & { scaled: number[]; firstScaling: Promise<void> } {
   let service: SwarmService = toSwarmService(serviceJson({ replicas: 1 }));
   const scaled: number[] = [];
+  let scaledOnce: () => void = () => undefined;
   return {
     scaled,
+    /** Resolves when the first update has been applied (and the evaluation that sent it is recording it). */
+    firstScaling: new Promise<void>((resolve) => (scaledOnce = resolve)),
     listServices: () => Promise.resolve([service]),
     listNodes: () => Promise.resolve(THREE_NODES.map(toSwarmNode)),
     listTasks: () => Promise.resolve([toSwarmTask(taskJson('t1', 'running'))]),
     scale: (_service, replicas) => {
       scaled.push(replicas);
       service = { ...service, replicas, version: service.version + 1 };
+      scaledOnce();
       return Promise.resolve();
     },
   };
@@ -28,9 +32,10 @@ const prometheus: PrometheusClient = {
   scalar: (query) => Promise.resolve({ ok: true, value: query.startsWith('sum(up') ? 1 : 412 }),
 };
 
-async function firstScaling(swarm: { scaled: number[] }): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (swarm.scaled.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+/** The first evaluation has scaled and recorded its evaluation (a macrotask after the update resolved). */
+async function firstScaling(swarm: { firstScaling: Promise<void> }): Promise<void> {
+  await swarm.firstScaling;
+  await new Promise((resolve) => setImmediate(resolve));
 }
 
 describe('createAutoscalerService', () => {

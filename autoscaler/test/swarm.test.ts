@@ -1,5 +1,12 @@
 import Dockerode from 'dockerode';
-import { createDockerSwarmApi, observeService, toSwarmNode, toSwarmService, toSwarmTask } from '../src/swarm';
+import {
+  createDockerSwarmApi,
+  describeDockerError,
+  observeService,
+  toSwarmNode,
+  toSwarmService,
+  toSwarmTask,
+} from '../src/swarm';
 import { FakeDockerApi, THREE_NODES, nodeJson, serviceJson, taskJson } from '../../test/support/fake-docker-api';
 
 describe('reading the Docker API answers', () => {
@@ -144,10 +151,37 @@ describe('the Docker API through dockerode, on a unix socket', () => {
     });
   });
 
-  it('fails with ENOENT when there is no socket', async () => {
-    const missing = createDockerSwarmApi(new Dockerode({ socketPath: `${api.socketPath}.missing` }), {
-      autoscaleLabel: 'x',
-    });
-    await expect(missing.listNodes()).rejects.toMatchObject({ code: 'ENOENT' });
+  it('fails with ENOENT when there is no socket, which the log says in words', async () => {
+    const path = `${api.socketPath}.missing`;
+    const missing = createDockerSwarmApi(new Dockerode({ socketPath: path }), { autoscaleLabel: 'x' });
+    const error = await missing.listNodes().catch((failure: unknown) => failure);
+    expect(error).toMatchObject({ code: 'ENOENT' });
+    expect(describeDockerError(error)).toBe(
+      `no Docker socket (${path}); mount /var/run/docker.sock into the container`,
+    );
+  });
+
+  it("says the engine's own words, with the HTTP status, and what a 503 means", async () => {
+    api.faults.nodes = { status: 503, message: 'This node is not a swarm manager.' };
+    api.faults.tasks = { status: 403, message: 'forbidden' };
+    const words = (call: Promise<unknown>) => call.then(() => 'no error', describeDockerError);
+    expect(await words(swarm.listNodes())).toBe(
+      'This node is not a swarm manager. (this engine is not a Swarm manager: run the autoscaler on a manager)',
+    );
+    expect(await words(swarm.listTasks('q3m9x0producer'))).toBe('HTTP 403: forbidden');
+  });
+});
+
+describe('describeDockerError', () => {
+  it.each([
+    [
+      { code: 'EACCES', address: '/var/run/docker.sock' },
+      'permission denied on the Docker socket (/var/run/docker.sock); run as a user that may use it',
+    ],
+    [{ code: 'ECONNREFUSED' }, 'the Docker socket refused the connection'],
+    [new Error('socket hang up'), 'socket hang up'],
+    ['a string', 'a string'],
+  ])('%j', (error, words) => {
+    expect(describeDockerError(error)).toBe(words);
   });
 });

@@ -94,7 +94,32 @@ export const envVar = {
       /^[\w.:-]+$/.test(raw) ? raw : undefined,
     );
   },
+
+  /** A plain decimal (no exponent, no unit) in [min, max]; `expected` completes "VAR …" in the user's terms. */
+  decimal(fallback: number, { min, max, expected }: { min: number; max: number; expected: string }) {
+    return variable(fallback, expected, (raw) => {
+      if (!/^-?\d*\.?\d+$/.test(raw)) return undefined;
+      const value = Number(raw);
+      return value >= min && value <= max ? value : undefined;
+    });
+  },
+
+  /** An absolute path, e.g. of a unix socket: `what` is "a unix socket". */
+  absolutePath(fallback: string, what: string) {
+    return variable(fallback, `must be an absolute path to ${what}, e.g. ${fallback}`, (raw) =>
+      raw.startsWith('/') ? raw : undefined,
+    );
+  },
+
+  /** A Prometheus duration such as 30s, 1m or 1m30s (whole units, largest first, as PromQL accepts them). */
+  prometheusDuration(fallback: string) {
+    return variable(fallback, 'must be a Prometheus duration such as 30s, 1m or 2m30s', (raw) =>
+      PROMETHEUS_DURATION.test(raw) && /\d/.test(raw) ? raw : undefined,
+    );
+  },
 };
+
+const PROMETHEUS_DURATION = /^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/;
 
 /**
  * Parses the variables named by `schema` from `env`. Throws a ConfigError listing every problem, in

@@ -76,6 +76,55 @@ describe('envVar.port', () => {
   });
 });
 
+describe('envVar.decimal', () => {
+  const schema = z.object({
+    TOLERANCE: envVar.decimal(0.1, { min: 0, max: 0.9, expected: 'must be a fraction between 0 and 0.9' }),
+  });
+
+  it.each(['10%', '0.95', '-0.1', '1e-1', '.', '0,1'])('rejects %j in the words it was given', (raw) => {
+    expect(problemLines(() => parseEnv(schema, { TOLERANCE: raw }))).toEqual([
+      `Invalid configuration: TOLERANCE must be a fraction between 0 and 0.9 (got ${JSON.stringify(raw)})`,
+    ]);
+  });
+
+  it.each([
+    ['0', 0],
+    ['.25', 0.25],
+    ['0.9', 0.9],
+    [' ', 0.1],
+  ])('reads %j as %d', (raw, value) => {
+    expect(parseEnv(schema, { TOLERANCE: raw }).TOLERANCE).toBe(value);
+  });
+});
+
+describe('envVar.absolutePath', () => {
+  const schema = z.object({ DOCKER_SOCKET: envVar.absolutePath('/var/run/docker.sock', 'a unix socket') });
+
+  it('takes an absolute path and refuses a relative one, naming the default as the example', () => {
+    expect(parseEnv(schema, {}).DOCKER_SOCKET).toBe('/var/run/docker.sock');
+    expect(parseEnv(schema, { DOCKER_SOCKET: ' /run/user/1000/docker.sock ' }).DOCKER_SOCKET).toBe(
+      '/run/user/1000/docker.sock',
+    );
+    expect(problemLines(() => parseEnv(schema, { DOCKER_SOCKET: 'docker.sock' }))).toEqual([
+      'Invalid configuration: DOCKER_SOCKET must be an absolute path to a unix socket, e.g. /var/run/docker.sock (got "docker.sock")',
+    ]);
+  });
+});
+
+describe('envVar.prometheusDuration', () => {
+  const schema = z.object({ RATE_WINDOW: envVar.prometheusDuration('1m') });
+
+  it.each(['30s', '1m', '2m30s', '1h', '500ms', '1d12h'])('accepts %j', (raw) => {
+    expect(parseEnv(schema, { RATE_WINDOW: raw }).RATE_WINDOW).toBe(raw);
+  });
+
+  it.each(['1 minute', '30', '1.5m', 's', '30s1m', '-1m'])('rejects %j', (raw) => {
+    expect(problemLines(() => parseEnv(schema, { RATE_WINDOW: raw }))).toEqual([
+      `Invalid configuration: RATE_WINDOW must be a Prometheus duration such as 30s, 1m or 2m30s (got ${JSON.stringify(raw)})`,
+    ]);
+  });
+});
+
 describe('envVar.oneOf', () => {
   const schema = z.object({ LOG_LEVEL: envVar.oneOf('info', ['error', 'warn', 'info', 'debug'] as const) });
 

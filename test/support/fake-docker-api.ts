@@ -169,6 +169,8 @@ export interface RecordedRequest {
   path: string;
   query: URLSearchParams;
   body: unknown;
+  /** The status the fake answered with. */
+  status: number;
 }
 
 export interface FakeDockerState {
@@ -177,12 +179,23 @@ export interface FakeDockerState {
   nodes: ReturnType<typeof nodeJson>[];
 }
 
+/** The calls the autoscaler makes, by what they do. */
+export type DockerCall = 'services' | 'tasks' | 'nodes' | 'update';
+
+export interface DockerFault {
+  status: number;
+  message: string;
+}
+
 /**
  * A Docker Engine API on a unix socket in a temporary folder, answering the calls the autoscaler makes
- * from `state`, and applying service updates to it (version check included), as the engine does.
+ * from `state`, and applying service updates to it (version check included), as the engine does: the
+ * service's running tasks then number its new replica count. A call with a fault set is answered
+ * with that status and message instead, until the fault is deleted.
  */
 export class FakeDockerApi {
   readonly requests: RecordedRequest[] = [];
+  readonly faults: Partial<Record<DockerCall, DockerFault>> = {};
   readonly socketPath: string;
   private readonly dir: string;
   private readonly server: Server;
@@ -196,8 +209,8 @@ export class FakeDockerApi {
         // The client may prefix a version (/v1.45/services); the engine accepts both.
         const path = url.pathname.replace(/^\/v\d+\.\d+/, '');
         const body: unknown = text ? JSON.parse(text) : undefined;
-        this.requests.push({ method: request.method ?? 'GET', path, query: url.searchParams, body });
         const [status, answer] = this.answer(request.method ?? 'GET', path, url.searchParams, body);
+        this.requests.push({ method: request.method ?? 'GET', path, query: url.searchParams, body, status });
         const json = JSON.stringify(answer);
         response.writeHead(status, { 'Content-Type': 'application/json', 'Api-Version': '1.45' });
         response.end(json);
@@ -229,6 +242,9 @@ export class FakeDockerApi {
       const filter = filters[key];
       return Array.isArray(filter) ? filter : filter ? Object.keys(filter) : [];
     };
+    const call = callOf(method, path);
+    const fault = call && this.faults[call];
+    if (fault) return [fault.status, { message: fault.message }];
     if (method === 'GET' && path === '/services') {
       const labels = values('label');
       return [
@@ -258,10 +274,32 @@ export class FakeDockerApi {
       }
       service.Spec = body as typeof service.Spec;
       service.Version = { Index: service.Version.Index + 1 };
+      const replicas = (service.Spec.Mode as { Replicated?: { Replicas?: number } }).Replicated?.Replicas;
+      if (replicas !== undefined) {
+        this.state.tasks = [
+          ...this.state.tasks.filter((task) => task.ServiceID !== service.ID),
+          ...runningTasks(service.ID, replicas),
+        ];
+      }
       return [200, { Warnings: null }];
     }
     return [404, { message: `page not found: ${method} ${path}` }];
   }
+}
+
+function callOf(method: string, path: string): DockerCall | undefined {
+  if (method === 'GET' && path === '/services') return 'services';
+  if (method === 'GET' && path === '/tasks') return 'tasks';
+  if (method === 'GET' && path === '/nodes') return 'nodes';
+  if (method === 'POST' && /^\/services\/[^/]+\/update$/.test(path)) return 'update';
+  return undefined;
+}
+
+/** `replicas` tasks of the service, all running, in slots 1…replicas. */
+export function runningTasks(serviceId: string, replicas: number): ReturnType<typeof taskJson>[] {
+  return Array.from({ length: replicas }, (_, index) =>
+    taskJson(`${serviceId}-t${index + 1}`, 'running', { serviceId, slot: index + 1 }),
+  );
 }
 
 function matchesLabel(labels: Record<string, string>, filter: string): boolean {
