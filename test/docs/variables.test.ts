@@ -9,7 +9,8 @@
 //
 // A row names one or more variables in backticks in its first cell; its `default` cell must show
 // each reader's default in backticks (or say "empty"/"unset" where there is none). A `service`
-// column (producer, consumer, both) says which of the table's services a row is about.
+// column (producer, consumer, autoscaler; both: the first two; all) says which of the table's
+// services a row is about.
 import {
   DEPLOY_FILES,
   LAB,
@@ -68,13 +69,16 @@ const rows: DocumentedRow[] = tables.flatMap((table) => {
   const defaultColumn = table.header.findIndex((cell) => cell.toLowerCase().startsWith('default'));
   return table.rows.map((row) => {
     const said = serviceColumn >= 0 ? (row.cells[serviceColumn] ?? '') : '';
-    const named = readers.filter((reader) => said.split(/\W+/).includes(reader));
+    const words = said.split(/\W+/);
+    const named = readers.filter(
+      (reader) => words.includes(reader) || (words.includes('both') && ['producer', 'consumer'].includes(reader)),
+    );
     return {
       table,
       row,
       where: `${table.page}:${String(row.line)}`,
       names: [...(row.cells[0] ?? '').matchAll(NAME)].map((match) => match[1] as string),
-      readers: serviceColumn < 0 || /both|all/.test(said) || named.length === 0 ? readers : named,
+      readers: serviceColumn < 0 || words.includes('all') || named.length === 0 ? readers : named,
       defaultCell: row.cells[defaultColumn],
     };
   });

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type * as z from 'zod';
+import { AutoscalerEnvSchema, parseAutoscalerConfig } from '../../autoscaler/src/config';
 import { ConsumerEnvSchema, parseConsumerConfig } from '../../consumer/src/config';
 import { ProducerEnvSchema } from '../../producer/src/config';
 import { ROOT } from '../support/service-process';
@@ -31,6 +32,10 @@ const SERVICES = {
       REQUEST_TIMEOUT_MS: () => parseConsumerConfig({}).requestTimeoutMs,
       BREAKER_RESET_MS: () => parseConsumerConfig({}).breakerResetMs,
     },
+  },
+  autoscaler: {
+    schema: AutoscalerEnvSchema,
+    derived: { PROMETHEUS_TIMEOUT_MS: () => parseAutoscalerConfig({}).prometheusTimeoutMs },
   },
 } satisfies Record<string, { schema: z.ZodObject; derived: Record<string, () => number> }>;
 
