@@ -50,7 +50,7 @@ const paragraphs = pages
     const found: { where: string; text: string }[] = [];
     let start = -1;
     page.lines.forEach((text, index) => {
-      const inParagraph = text.trim() !== '' && !page.recordLines.has(index + 1);
+      const inParagraph = text.trim() !== '' && !/^\s*<!--.*-->\s*$/.test(text) && !page.recordLines.has(index + 1);
       if (inParagraph && start < 0) start = index;
       if ((!inParagraph || index === page.lines.length - 1) && start >= 0) {
         const end = inParagraph ? index + 1 : index;
