@@ -31,8 +31,10 @@ export async function startTcpProxy(backendPorts: readonly number[]): Promise<Tc
       return;
     }
     const backend = track(connect(port, '127.0.0.1'));
+    let connected = false;
+    backend.once('connect', () => (connected = true));
     backend.once('error', () => {
-      if (backend.connecting && live.includes(port)) {
+      if (!connected && live.includes(port)) {
         live.splice(live.indexOf(port), 1);
         removed.push(port);
       }
