@@ -7,6 +7,9 @@
 //   <!-- docs-check: variables of swarm-stack.yml -->        a Compose or stack file, or scripts/swarm.sh
 //   <!-- docs-check: variables of lab -->                    knobs of the test and lab scripts
 //
+// and a paragraph that states what a stack file sets, `NAME=value` in backticks, carries
+// `<!-- docs-check: values of swarm-stack.yml -->`.
+//
 // A row names one or more variables in backticks in its first cell; its `default` cell must show
 // each reader's default in backticks (or say "empty"/"unset" where there is none). A `service`
 // column (producer, consumer, autoscaler; both: the first two; all) says which of the table's
@@ -19,6 +22,7 @@ import {
   composeEnvironment,
   deployVariables,
   envExample,
+  fixedValues,
   isService,
   labVariable,
   serviceVariables,
@@ -213,5 +217,31 @@ describe('docker-compose.yml and .env.example', () => {
         : [`.env.example: ${variable.name}=${listed}; docker-compose.yml says ${variable.default ?? ''}`];
     });
     expect(problems).toEqual([]);
+  });
+});
+
+describe.each(
+  pages.flatMap((page) =>
+    page.lines.flatMap((line, index) => {
+      const file = /^<!-- docs-check: values of (\S+) -->$/.exec(line.trim())?.[1];
+      if (file === undefined) return [];
+      const rest = page.lines.slice(index + 1);
+      const start = rest.findIndex((text) => text.trim() !== '');
+      const end = rest.findIndex((text, i) => i > start && text.trim() === '');
+      return [[`${page.page}:${String(index + 1)}`, file, rest.slice(start, end < 0 ? undefined : end).join(' ')]];
+    }),
+  ),
+)('the values %s states for %s', (_where, file, paragraph) => {
+  it('are the ones the file sets, in every service that sets them', () => {
+    const fixed = fixedValues(file);
+    const stated = [...paragraph.matchAll(/`([A-Z][A-Z0-9_]*)=([^`]*)`/g)];
+    const problems = stated.flatMap(([, name = '', value = '']) => {
+      const set = [...(fixed.get(name) ?? [])];
+      return set.length === 1 && set[0] === value
+        ? []
+        : [`${name}=${value}, but ${file} sets ${set.join(', ') || 'none'}`];
+    });
+    expect({ stated: stated.length, problems }).toEqual({ stated: expect.any(Number) as number, problems: [] });
+    expect(stated.length).toBeGreaterThan(0);
   });
 });

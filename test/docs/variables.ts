@@ -140,3 +140,16 @@ export function envExample(): Map<string, string> {
     ]),
   );
 }
+
+/** The literal values a Compose or stack file gives each service's environment, by variable. */
+export function fixedValues(file: string): Map<string, Set<string>> {
+  const values = new Map<string, Set<string>>();
+  for (const environment of Object.values(composeEnvironment(file))) {
+    for (const [name, value] of Object.entries(environment)) {
+      const text = String(value as string | number);
+      if (text.includes('${')) continue;
+      values.set(name, (values.get(name) ?? new Set()).add(text));
+    }
+  }
+  return values;
+}
