@@ -110,9 +110,10 @@ export class AutoscalerState {
     return this.services.get(service)?.memory ?? EMPTY_MEMORY;
   }
 
-  /** One evaluation, and the memory the policy keeps after it. */
+  /** One evaluation, and the memory the policy keeps after it; a refused update counts as a Docker error. */
   record(evaluation: Evaluation, memory: PolicyMemory): void {
     this.services.set(evaluation.service, { memory, last: evaluation });
+    if (evaluation.outcome.kind === 'refused') this.docker++;
     const { direction, reason, manual } = evaluation.decision;
     if (direction !== 'none' || manual) {
       this.changes.unshift(evaluation);
@@ -141,7 +142,7 @@ export class AutoscalerState {
     return [...this.decisions.values()];
   }
 
-  /** A Docker API call failed (listing services, tasks or nodes, or scaling). */
+  /** A Docker API call failed (listing services, tasks or nodes; a refused update is recorded with its evaluation). */
   dockerError(): void {
     this.docker++;
   }
