@@ -1,4 +1,4 @@
-import { createLogger, handleLifecycle, listen, loadConfigOrExit, redactUrl } from '@fogpair/shared';
+import { createLogger, handleLifecycle, listenOrExit, loadConfigOrExit, redactUrl } from '@fogpair/shared';
 import { parseAutoscalerConfig } from './config';
 import { createAutoscalerService } from './service';
 
@@ -23,12 +23,11 @@ async function main(): Promise<void> {
     },
   );
   service.start();
-  const address = await listen(service.server, config.statusPort, config.statusHost).catch((error: unknown) => {
-    const code = (error as NodeJS.ErrnoException).code;
-    logger.error(`Cannot listen on ${config.statusHost}:${config.statusPort}: ${code ?? String(error)}`, {
-      hint: code === 'EADDRINUSE' ? 'another process uses this port; set STATUS_PORT' : undefined,
-    });
-    process.exit(1);
+  const address = await listenOrExit(service.server, {
+    port: config.statusPort,
+    host: config.statusHost,
+    portVariable: 'STATUS_PORT',
+    logger,
   });
   logger.info(`Status on http://${address.host}:${address.port}/status`, { port: address.port });
 }

@@ -21,6 +21,8 @@ export interface ConsumerConfig {
   readonly breakerResetMs: number;
   /** The probe goes out this long after the poll that opened the breaker: the last tick within breakerResetMs. */
   readonly breakerProbeAfterMs: number;
+  /** The breaker lets a poll through from this long after the poll that opened it: half an interval before the probe's tick. */
+  readonly breakerHalfOpenAfterMs: number;
   /** One poll, retries included, ends this long after it started: before the next tick, with room to spare. */
   readonly pollBudgetMs: number;
   /** /healthz turns 503 when no tick has come for this long. */
@@ -92,6 +94,8 @@ export function parseConsumerConfig(env: Readonly<Record<string, string | undefi
   const pollIntervalMs = vars.POLL_INTERVAL_MS;
   const requestTimeoutMs = vars.REQUEST_TIMEOUT_MS ?? defaultRequestTimeoutMs(pollIntervalMs);
   const breakerResetMs = vars.BREAKER_RESET_MS ?? BREAKER_RESET_INTERVALS * pollIntervalMs;
+  // Polls go out on ticks only; BREAKER_RESET_MS >= POLL_INTERVAL_MS makes this at least one tick.
+  const breakerProbeAfterMs = Math.floor(breakerResetMs / pollIntervalMs) * pollIntervalMs;
   return Object.freeze({
     producerUrl: vars.PRODUCER_URL,
     pollIntervalMs,
@@ -100,8 +104,9 @@ export function parseConsumerConfig(env: Readonly<Record<string, string | undefi
     retryBaseDelayMs: vars.RETRY_BASE_DELAY_MS,
     breakerFailureThreshold: vars.BREAKER_FAILURE_THRESHOLD,
     breakerResetMs,
-    // Polls go out on ticks only; BREAKER_RESET_MS >= POLL_INTERVAL_MS makes this at least one tick.
-    breakerProbeAfterMs: Math.floor(breakerResetMs / pollIntervalMs) * pollIntervalMs,
+    breakerProbeAfterMs,
+    // Half an interval early, so that a timer firing a little early or late never moves the probe to another tick.
+    breakerHalfOpenAfterMs: breakerProbeAfterMs - pollIntervalMs / 2,
     pollBudgetMs: pollBudgetMs(pollIntervalMs),
     // Two missed ticks and a whole attempt: a slow poll alone never makes the consumer look dead.
     livenessMs: 2 * pollIntervalMs + requestTimeoutMs,

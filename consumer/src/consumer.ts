@@ -24,10 +24,10 @@ import { fetchNumber } from './fetch-number';
 import { realTimers, startFixedRateSchedule } from './fixed-rate-schedule';
 import type { FixedRateSchedule, Timers } from './fixed-rate-schedule';
 import { createConsumerMetrics } from './metrics';
+import { createPollBreaker } from './poll-breaker';
 import { PollHistory } from './poll-history';
 import { createPollReporter } from './poll-reporter';
 import type { PollResult } from './poll-result';
-import { createProducerCircuit } from './producer-circuit';
 import { createRetryingFetch } from './retrying-fetch';
 
 export interface ConsumerOptions {
@@ -74,8 +74,9 @@ export function createProducerHttpClient(): AxiosInstance {
 
 /**
  * The consumer, wired: a poll on every tick goes through the circuit breaker (cockatiel), which lets
- * it through to the retries (cockatiel), each attempt one GET (axios). Each poll's result is handed to
- * one place, which records it in the history, logs it and tells the open dashboards.
+ * it through to the retries (cockatiel), each attempt one GET (axios). Each poll's result, which says
+ * the breaker's state after it, is handed to one place, which records it in the history, logs it and
+ * tells the open dashboards.
  */
 export function createConsumer({
   config,
@@ -98,7 +99,7 @@ export function createConsumer({
   });
   const shutdown = new AbortController();
 
-  const circuit = createProducerCircuit({
+  const breaker = createPollBreaker({
     call: createRetryingFetch({
       attempt: (signal, timeoutMs) => fetchNumber({ http, url: config.producerUrl, timeoutMs, signal }),
       maxAttempts: config.retryMaxAttempts,
@@ -108,15 +109,12 @@ export function createConsumer({
     }),
     failureThreshold: config.breakerFailureThreshold,
     probeAfterMs: config.breakerProbeAfterMs,
-    pollIntervalMs: config.pollIntervalMs,
+    halfOpenAfterMs: config.breakerHalfOpenAfterMs,
     pollBudgetMs: config.pollBudgetMs,
-    onStateChange: (state) => {
-      history.recordBreakerState(state);
-      dashboard.refresh();
-    },
+    now: () => timers.now(),
   });
 
-  /** The one place a poll's result goes. */
+  /** The one place a poll's result goes, the breaker's state with it. */
   const handOff = (result: PollResult) => {
     history.record(result);
     reporter.report(result);
@@ -160,10 +158,11 @@ export function createConsumer({
           );
         },
         run: async () => {
-          const result = await circuit.poll(shutdown.signal);
+          const result = await breaker.poll(shutdown.signal);
           // A poll cut short by shutdown is neither counted nor logged.
           if (!shutdown.signal.aborted) handOff(result);
         },
+        onError: (error, tick) => logger.error('Poll failed unexpectedly; polling goes on', { tick, error }),
       });
     },
     async stop(graceMs = 0) {

@@ -16,6 +16,7 @@ export interface FetchNumberOptions {
 /**
  * An instance name is kept, shown and logged at most this long: a hostname is at most 64 characters,
  * and a producer that sends an 8 KB name on every poll must not make the consumer keep 8 KB each time.
+ * Names are cut here, where they are read, so that everything after sees the cut name.
  */
 export const MAX_INSTANCE_CHARS = 64;
 
@@ -88,7 +89,7 @@ function instanceOf(response: AxiosResponse, url: string): string {
 }
 
 /** At most MAX_INSTANCE_CHARS characters, the cut marked with an ellipsis. */
-export function boundInstance(name: string): string {
+function boundInstance(name: string): string {
   return name.length > MAX_INSTANCE_CHARS ? `${name.slice(0, MAX_INSTANCE_CHARS - 1)}…` : name;
 }
 

@@ -28,6 +28,8 @@ export interface FixedRateScheduleOptions {
   onSkip?: (tick: number, reason: 'busy' | 'late') => void;
   /** Called at every tick, busy or not: proof for a health check that the loop is alive. */
   onTick?: (tick: number) => void;
+  /** `run` threw or rejected: said once, and the schedule goes on. Not called after `stop()`. */
+  onError: (error: unknown, tick: number) => void;
 }
 
 export interface FixedRateSchedule {
@@ -41,6 +43,7 @@ export function startFixedRateSchedule({
   run,
   onSkip = () => {},
   onTick = () => {},
+  onError,
 }: FixedRateScheduleOptions): FixedRateSchedule {
   const startedAt = timers.now();
   let busy = false;
@@ -59,8 +62,11 @@ export function startFixedRateSchedule({
       onSkip(index, 'busy');
     } else {
       busy = true;
-      run(index)
-        .catch(() => {})
+      // Wrapped, so that a run that throws before it returns a promise is caught too.
+      (async () => run(index))()
+        .catch((error: unknown) => {
+          if (!stopped) onError(error, index);
+        })
         .finally(() => {
           busy = false;
         });

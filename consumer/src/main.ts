@@ -2,7 +2,7 @@ import {
   METRICS_MAX_AGE_MS,
   createLogger,
   handleLifecycle,
-  listen,
+  listenOrExit,
   loadConfigOrExit,
   redactUrl,
 } from '@fogpair/shared';
@@ -30,12 +30,11 @@ async function main(): Promise<void> {
     node: process.version,
   });
   consumer.start();
-  const address = await listen(consumer.server, config.statusPort, config.statusHost).catch((error: unknown) => {
-    const code = (error as NodeJS.ErrnoException).code;
-    logger.error(`Cannot listen on ${config.statusHost}:${config.statusPort}: ${code ?? String(error)}`, {
-      hint: code === 'EADDRINUSE' ? 'another process uses this port; set STATUS_PORT' : undefined,
-    });
-    process.exit(1);
+  const address = await listenOrExit(consumer.server, {
+    port: config.statusPort,
+    host: config.statusHost,
+    portVariable: 'STATUS_PORT',
+    logger,
   });
   const base = `http://${address.host}:${address.port}`;
   logger.info(`Status on ${base}/stats, dashboard on ${base}/`, { port: address.port });

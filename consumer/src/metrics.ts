@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { PollHistory } from './poll-history';
-import { BREAKER_STATES, assertNever } from './poll-result';
+import { assertNever } from './poll-result';
 import type { FailureKind } from './poll-result';
 
 export const POLL_OUTCOMES = ['ok', 'timeout', 'refused', 'http_error', 'invalid', 'breaker_open', 'skipped'] as const;
@@ -31,6 +31,12 @@ export function outcomeOf(kind: FailureKind | 'breaker_open'): PollOutcome {
       return assertNever(kind);
   }
 }
+
+/**
+ * The history holds the breaker's state after each poll, closed or open. `half_open` (the probe in
+ * flight) is never one of them; its series stays, at 0, for the queries written against it.
+ */
+const GAUGE_BREAKER_STATES = ['closed', 'open', 'half_open'] as const;
 
 export interface ConsumerMetrics {
   /** The time a sent poll took, retries included; everything else is read from the history at scrape time. */
@@ -85,7 +91,7 @@ export function createConsumerMetrics(registry: Registry, history: PollHistory):
     labelNames: ['state'],
     registers,
     collect() {
-      for (const state of BREAKER_STATES) this.set({ state }, state === history.breaker ? 1 : 0);
+      for (const state of GAUGE_BREAKER_STATES) this.set({ state }, state === history.breaker ? 1 : 0);
     },
   });
   new Gauge({

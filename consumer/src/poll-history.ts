@@ -1,5 +1,4 @@
 import { NUMBER_MAX, NUMBER_MIN } from '@fogpair/shared';
-import { boundInstance } from './fetch-number';
 import { Histogram } from './histogram';
 import { InstanceTally } from './instance-tally';
 import type { InstanceCount } from './instance-tally';
@@ -57,8 +56,8 @@ export interface RecentFailure {
  * Everything the consumer has seen, in bounded memory: counters, a 180-bin histogram, and three
  * fixed-size lists (the last numbers, the last failures, the instances seen most recently). It is fed
  * once per poll; /stats, the dashboard and /metrics all read it. A producer inventing a new name on
- * every poll, or a long one, cannot make it grow: names are cut to MAX_INSTANCE_CHARS and only
- * INSTANCE_CAPACITY of them are kept.
+ * every poll, or a long one, cannot make it grow: only INSTANCE_CAPACITY names are kept, each cut to
+ * MAX_INSTANCE_CHARS where it is read (`fetchNumber`).
  */
 export class PollHistory {
   readonly startedAt: number;
@@ -93,11 +92,11 @@ export class PollHistory {
     this.instances = new InstanceTally(instanceCapacity);
   }
 
-  /** One poll, sent or held back by the breaker. */
+  /** One poll, sent or held back by the breaker; the only way the breaker's state gets here. */
   record(result: PollResult): void {
     const at = this.now();
     if (result.ok) {
-      const instance = boundInstance(result.instance);
+      const { instance } = result;
       this.successes++;
       this.latestAnswer = { number: result.number, instance, ms: result.ms, at };
       this.sum += result.number;
@@ -114,17 +113,15 @@ export class PollHistory {
       this.failuresByKind.set(result.kind, (this.failuresByKind.get(result.kind) ?? 0) + 1);
       this.recentFailures.push({ at, kind: result.kind, reason: truncate(result.reason, MAX_REASON_CHARS) });
     }
+    // A sent poll that leaves the breaker open opened it: the last of a run of failures, or a failed probe.
+    if (result.breaker === 'open') this.breakerOpens++;
+    this.breakerState = result.breaker;
     this.retryCount += Math.max(0, result.attempts - 1);
   }
 
   /** A tick that found the previous poll still running, or that the process slept through. */
   recordSkip(): void {
     this.skippedTicks++;
-  }
-
-  recordBreakerState(state: BreakerState): void {
-    if (state === 'open' && this.breakerState !== 'open') this.breakerOpens++;
-    this.breakerState = state;
   }
 
   get polls(): { sent: number; ok: number; failed: number; skipped: number; heldBack: number; retries: number } {

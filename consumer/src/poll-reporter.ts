@@ -112,9 +112,9 @@ export function createPollReporter(logger: Logger, now: () => number = Date.now)
         heldBack();
         return;
       }
-      if (result.probe) probeFailed(result, result.nextProbeInMs ?? 0);
-      else if (result.breaker === 'open') breakerOpened(result, result.nextProbeInMs ?? 0);
-      else failed(result);
+      if (result.breaker === 'closed') failed(result);
+      else if (result.probe) probeFailed(result, result.nextProbeInMs);
+      else breakerOpened(result, result.nextProbeInMs);
       logger.debug(`Poll failed: ${result.reason}`, { kind: result.kind, ms: result.ms, attempts: result.attempts });
     },
   };

@@ -42,12 +42,13 @@ export type FetchResult = Answer | Failure;
 /** One poll's attempts, retries included; `ms` is the whole poll's time, delays included. */
 export type RetriedResult = FetchResult & { attempts: number };
 
-export type BreakerState = 'closed' | 'open' | 'half_open';
-
-export const BREAKER_STATES: readonly BreakerState[] = ['closed', 'open', 'half_open'];
+/** The breaker between polls: half-open lasts only while the probe is in flight. */
+export type BreakerState = 'closed' | 'open';
 
 /** A poll that went out: `probe` when it was the breaker's one trial, `breaker` the state after it. */
-export type SentPollResult = RetriedResult & { probe: boolean; breaker: BreakerState; nextProbeInMs?: number };
+export type SentPollResult = RetriedResult & { probe: boolean } & (
+    { breaker: 'closed' } | { breaker: 'open'; nextProbeInMs: number }
+  );
 
 /** A poll the open breaker did not send. */
 export interface BreakerOpenResult {

@@ -20,6 +20,7 @@ describe('parseConsumerConfig', () => {
       breakerFailureThreshold: 5,
       breakerResetMs: 15_000,
       breakerProbeAfterMs: 15_000,
+      breakerHalfOpenAfterMs: 13_500,
       pollBudgetMs: 2900,
       livenessMs: 8000,
       dashboardMaxStreamsPerAddress: 8,
@@ -79,6 +80,7 @@ describe('parseConsumerConfig', () => {
       breakerFailureThreshold: 3,
       breakerResetMs: 4000,
       breakerProbeAfterMs: 4000,
+      breakerHalfOpenAfterMs: 3750,
       pollBudgetMs: 450,
       livenessMs: 1250,
       dashboardMaxStreamsPerAddress: 2,
@@ -221,6 +223,11 @@ describe('durations derived from the interval, computed once', () => {
     expect(parseConsumerConfig({ BREAKER_RESET_MS: '16500' }).breakerProbeAfterMs).toBe(15_000);
     expect(parseConsumerConfig({ BREAKER_RESET_MS: '3000' }).breakerProbeAfterMs).toBe(3000);
     expect(parseConsumerConfig({ POLL_INTERVAL_MS: '200', BREAKER_RESET_MS: '999' }).breakerProbeAfterMs).toBe(800);
+  });
+
+  it('lets the probe through from half an interval before its tick, so that a timer early or late keeps it there', () => {
+    expect(parseConsumerConfig({ BREAKER_RESET_MS: '16500' }).breakerHalfOpenAfterMs).toBe(15_000 - 1500);
+    expect(parseConsumerConfig({ POLL_INTERVAL_MS: '200', BREAKER_RESET_MS: '200' }).breakerHalfOpenAfterMs).toBe(100);
   });
 
   it('calls the poll loop stalled after two missed ticks and a whole attempt', () => {

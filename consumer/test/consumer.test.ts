@@ -47,15 +47,66 @@ afterEach(async () => {
   }
 });
 
-async function start(env: Record<string, string>, options: { timers?: Timers; producer?: Server } = {}) {
-  const logger = new CaptureLogger('info');
+/**
+ * Timers on a clock that only the test moves: the schedule's next tick, and every time the breaker and
+ * the log lines measure, happen when the test calls `nextTick()`, however busy the machine is.
+ */
+function manualTimers() {
+  let now = 0;
+  let pending: { at: number; callback: () => void } | undefined;
+  const timers: Timers = {
+    now: () => now,
+    setTimeout: (callback, ms) => (pending = { at: now + ms, callback }),
+    clearTimeout: () => (pending = undefined),
+  };
+  return {
+    timers,
+    /** Moves the clock to the next tick and fires it. */
+    nextTick() {
+      const due = pending;
+      if (!due) throw new Error('no tick is scheduled');
+      pending = undefined;
+      now = Math.max(now, due.at);
+      due.callback();
+    },
+    /** The wall clock, for the times /stats and the log lines show. */
+    wallClock: () => Date.UTC(2026, 11, 1) + now,
+  };
+}
+
+async function start(
+  env: Record<string, string>,
+  options: { producer?: Server; logger?: CaptureLogger; timers?: Timers } = {},
+) {
+  const logger = options.logger ?? new CaptureLogger('info');
   const registry = new Registry();
-  const config = parseConsumerConfig({ POLL_INTERVAL_MS: '200', REQUEST_TIMEOUT_MS: '150', ...env });
-  const consumer = createConsumer({ config, logger, registry, ...(options.timers ? { timers: options.timers } : {}) });
+  const clock = manualTimers();
+  const timers = options.timers ?? clock.timers;
+  // Generous request timeouts: a loaded machine must not turn a refusal or an answer into a timeout.
+  const config = parseConsumerConfig({ POLL_INTERVAL_MS: '1000', REQUEST_TIMEOUT_MS: '900', ...env });
+  const consumer = createConsumer({ config, logger, registry, timers, now: clock.wallClock });
   running.push({ consumer, ...(options.producer ? { producer: options.producer } : {}) });
   const { port } = await listen(consumer.server, 0, '127.0.0.1');
   const base = `http://127.0.0.1:${port}`;
-  return { consumer, logger, registry, base };
+  /** Fires the next tick and waits until its poll is recorded. */
+  const poll = async () => {
+    const before = pollsRecorded(consumer);
+    clock.nextTick();
+    await waitFor('the poll to be recorded', () => pollsRecorded(consumer) > before);
+  };
+  return { consumer, logger, registry, base, poll, nextTick: () => clock.nextTick() };
+}
+
+/** Every poll recorded, sent or held back. */
+function pollsRecorded(consumer: Consumer): number {
+  const { sent, heldBack } = consumer.history.polls;
+  return sent + heldBack;
+}
+
+/** Starts polling (tick 0 goes out at once) and waits until the first poll is recorded. */
+async function startPolling(consumer: Consumer): Promise<void> {
+  consumer.start();
+  await waitFor('the first poll', () => pollsRecorded(consumer) === 1);
 }
 
 async function waitFor(what: string, condition: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -71,39 +122,48 @@ async function getJson(url: string): Promise<{ status: number; body: unknown }> 
   return { status: response.status, body: await response.json() };
 }
 
-/** The first event of /events: the snapshot a page gets when it connects. */
-function firstEvent(url: string): Promise<DashboardSnapshot> {
-  return new Promise((resolve, reject) => {
-    request(url, (response) => {
-      let raw = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        raw += chunk;
-        const data = /^data: (.*)$/m.exec(raw)?.[1];
-        if (data !== undefined) {
-          response.destroy();
-          resolve(JSON.parse(data) as DashboardSnapshot);
-        }
-      });
-    })
-      .on('error', reject)
-      .end();
+/** A page on /events: every snapshot it is sent, the first when it connects and one after each sent poll. */
+function subscribe(url: string): { snapshots: DashboardSnapshot[]; close: () => void } {
+  const snapshots: DashboardSnapshot[] = [];
+  let raw = '';
+  const page = request(url, (response) => {
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => {
+      raw += chunk;
+      for (let end = raw.indexOf('\n\n'); end >= 0; end = raw.indexOf('\n\n')) {
+        const data = /^data: (.*)$/m.exec(raw.slice(0, end))?.[1];
+        raw = raw.slice(end + 2);
+        if (data !== undefined) snapshots.push(JSON.parse(data) as DashboardSnapshot);
+      }
+    });
   });
+  page.on('error', () => {});
+  page.end();
+  return { snapshots, close: () => page.destroy() };
+}
+
+/** The first event of /events: the snapshot a page gets when it connects. */
+async function firstEvent(url: string): Promise<DashboardSnapshot> {
+  const page = subscribe(url);
+  await waitFor('the first event', () => page.snapshots.length > 0);
+  page.close();
+  return page.snapshots[0] as DashboardSnapshot;
 }
 
 describe('createConsumer', () => {
   it('polls the producer, logs each number, and serves the same tally on /stats, /metrics and the dashboard', async () => {
     const producer = await startProducer(number(73));
-    const { consumer, logger, registry, base } = await start(
-      { PRODUCER_URL: producer.url, POLL_INTERVAL_MS: '400', REQUEST_TIMEOUT_MS: '300' },
+    const { consumer, logger, registry, base, poll } = await start(
+      { PRODUCER_URL: producer.url },
       { producer: producer.server },
     );
-    consumer.start();
-    await waitFor('three numbers', () => consumer.history.polls.ok >= 3);
+    await startPolling(consumer);
     consumer.start(); // a second start changes nothing
+    await poll();
+    await poll();
 
     const received = logger.entries.filter((entry) => entry.message === 'Received number: 73');
-    expect(received.length).toBeGreaterThanOrEqual(3);
+    expect(received).toHaveLength(3);
     expect(received[0]?.fields).toMatchObject({ number: 73, producer: 'replica-1' });
 
     const stats = await getJson(`${base}/stats`);
@@ -117,8 +177,8 @@ describe('createConsumer', () => {
 
     const snapshot = await firstEvent(`${base}/events`);
     expect(snapshot.latest).toMatchObject({ number: 73, instance: 'replica-1' });
-    expect(snapshot.polls.ok).toBeGreaterThanOrEqual(served.successes);
-    expect(snapshot.source).toEqual({ producerUrl: producer.url, pollIntervalMs: 400 });
+    expect(snapshot.polls.ok).toBe(3);
+    expect(snapshot.source).toEqual({ producerUrl: producer.url, pollIntervalMs: 1000 });
 
     // Stopped, nothing changes any more: /metrics and /stats read the same record.
     await consumer.stop();
@@ -126,40 +186,40 @@ describe('createConsumer', () => {
     const metrics = await registry.metrics();
     expect(metrics).toContain(`fogpair_consumer_polls_total{outcome="ok"} ${tally.successes}`);
     expect(metrics).toContain(`fogpair_consumer_answers_total{instance="replica-1"} ${tally.successes}`);
-    expect(metrics).toContain(`fogpair_consumer_polls_total{outcome="timeout"} ${tally.failuresByKind.timeout ?? 0}`);
+    expect(tally.successes).toBe(3);
     expect(metrics).toContain('fogpair_consumer_breaker_state{state="closed"} 1');
   });
 
   it('opens the breaker on a producer that is not there, holds polls back, and says so once', async () => {
     const port = await closedPort();
-    const { consumer, logger, registry, base } = await start({
+    const { consumer, logger, registry, base, poll } = await start({
       PRODUCER_URL: `http://127.0.0.2:${port}/number`,
       BREAKER_FAILURE_THRESHOLD: '2',
-      BREAKER_RESET_MS: '1000',
       RETRY_MAX_ATTEMPTS: '1',
     });
-    consumer.start();
-    await waitFor('polls held back', () => consumer.history.polls.heldBack >= 2);
+    await startPolling(consumer);
+    await poll(); // the second failure opens the breaker
+    await poll();
+    await poll();
 
     const refused = `connection refused by 127.0.0.2:${port} (producer not up yet?)`;
-    // The probe is due 5 intervals after the start of the poll that opened the breaker: 1000 ms, less a refusal's few ms.
-    expect(logger.messages('warn')).toEqual([
-      `Poll failed: ${refused}`,
-      expect.stringMatching(
-        /^Circuit breaker open after 2 failed polls \(connection refused by .*\): no requests until the probe in (0\.\d|1\.0) s$/,
-      ),
+    // The probe is due 5 intervals after the start of the poll that opened the breaker.
+    expect(logger.at('warn')).toEqual([
+      { level: 'warn', message: `Poll failed: ${refused}`, fields: { kind: 'refused' } },
+      {
+        level: 'warn',
+        message: `Circuit breaker open after 2 failed polls (${refused}): no requests until the probe in 5.0 s`,
+        fields: { kind: 'refused', failedPolls: 2, nextProbeInMs: 5000 },
+      },
     ]);
-    const nextProbeInMs = Number(logger.at('warn')[1]?.fields['nextProbeInMs']);
-    expect(nextProbeInMs).toBeGreaterThan(800);
-    expect(nextProbeInMs).toBeLessThanOrEqual(1000);
     const stats = (await getJson(`${base}/stats`)).body as PollStatsSnapshot;
     expect(stats).toMatchObject({
       polls: 2,
       failures: 2,
       failuresByKind: { refused: 2 },
+      breakerRejections: 2,
       breaker: { state: 'open', opens: 1 },
     });
-    expect(stats.breakerRejections).toBeGreaterThanOrEqual(2);
     const metrics = await registry.metrics();
     expect(metrics).toContain('fogpair_consumer_breaker_state{state="open"} 1');
     expect(metrics).toContain('fogpair_consumer_polls_total{outcome="refused"} 2');
@@ -170,37 +230,111 @@ describe('createConsumer', () => {
     expect(snapshot.errors).toHaveLength(2);
   });
 
+  it('never shows the breaker open without the failure that opened it, on the dashboard or /stats', async () => {
+    const port = await closedPort();
+    const { consumer, base, poll } = await start({
+      PRODUCER_URL: `http://127.0.0.2:${port}/number`,
+      BREAKER_FAILURE_THRESHOLD: '3',
+      BREAKER_RESET_MS: '2000',
+      RETRY_MAX_ATTEMPTS: '1',
+    });
+    const page = subscribe(`${base}/events`);
+    await waitFor('the first snapshot', () => page.snapshots.length === 1);
+    const stats: PollStatsSnapshot[] = [];
+    const look = async () => stats.push((await getJson(`${base}/stats`)).body as PollStatsSnapshot);
+    await startPolling(consumer);
+    await look();
+    // Opens at the third failure, probes two ticks later (and fails), probes again two ticks after that.
+    for (let tick = 1; tick <= 6; tick++) {
+      await poll();
+      await look();
+    }
+    await waitFor('the page to see every sent poll', () => page.snapshots.at(-1)?.polls.failed === 5);
+    page.close();
+
+    // Every view that shows the breaker open shows the three failures that opened it.
+    const pageViews = page.snapshots.map(({ breaker, polls, errors }) => [breaker.state, polls.failed, errors.length]);
+    expect(pageViews).toEqual([
+      ['closed', 0, 0],
+      ['closed', 1, 1],
+      ['closed', 2, 2],
+      ['open', 3, 3],
+      ['open', 4, 4], // the first probe failed
+      ['open', 5, 5], // and the second
+    ]);
+    expect(stats.map(({ breaker, failures }) => [breaker.state, failures])).toEqual([
+      ['closed', 1],
+      ['closed', 2],
+      ['open', 3],
+      ['open', 3], // held back
+      ['open', 4],
+      ['open', 4],
+      ['open', 5],
+    ]);
+    expect(consumer.history.stats().breaker).toEqual({ state: 'open', opens: 3 });
+  });
+
   it('probes once the reset period is over, closes the breaker on an answer, and says the producer is back', async () => {
     let healthy = false;
     const producer = await startProducer((request, response) => {
       if (healthy) number(8)(request, response);
       else response.writeHead(503).end();
     });
-    const { consumer, logger, registry } = await start(
-      {
-        PRODUCER_URL: producer.url,
-        BREAKER_FAILURE_THRESHOLD: '2',
-        BREAKER_RESET_MS: '1000',
-        RETRY_MAX_ATTEMPTS: '1',
-      },
+    const { consumer, logger, registry, poll } = await start(
+      { PRODUCER_URL: producer.url, BREAKER_FAILURE_THRESHOLD: '2', RETRY_MAX_ATTEMPTS: '1' },
       { producer: producer.server },
     );
-    consumer.start();
-    await waitFor('the breaker to open', () => consumer.history.breaker === 'open');
+    await startPolling(consumer);
+    await poll();
+    expect(consumer.history.breaker).toBe('open');
     const requestsWhenOpened = producer.requests();
     healthy = true;
-    await waitFor('the recovery', () => consumer.history.polls.ok >= 1);
-    // The probe, and nothing else, went out 5 intervals after the poll that opened the breaker: the 4
-    // ticks in between were held back (or skipped, on a machine too busy to keep time).
+    for (let tick = 2; tick <= 5; tick++) await poll();
+    expect(consumer.history.polls).toMatchObject({ ok: 0, heldBack: 4 });
+    await poll();
+    // The probe, and nothing else, went out 5 intervals after the poll that opened the breaker.
     expect(producer.requests()).toBe(requestsWhenOpened + 1);
-    const { breakerRejections, skippedTicks } = consumer.history.stats();
-    expect(breakerRejections + skippedTicks).toBe(4);
-    expect(logger.messages('info')).toEqual([
-      expect.stringMatching(new RegExp(`^Producer is back after [12] s \\(${2 + breakerRejections} polls missed\\)$`)),
-      'Received number: 8',
-    ]);
+    expect(logger.messages('info')).toEqual(['Producer is back after 6 s (6 polls missed)', 'Received number: 8']);
     expect(consumer.history.stats()).toMatchObject({ breaker: { state: 'closed', opens: 1 } });
     expect(await registry.metrics()).toContain('fogpair_consumer_breaker_state{state="closed"} 1');
+  });
+
+  it('logs a poll that fails unexpectedly once, at error level, and polls on', async () => {
+    const producer = await startProducer(number(5));
+    const fault = new Error('a bug in the reporting');
+    let faults = 0;
+    const logger = new CaptureLogger('info');
+    const info = logger.info.bind(logger);
+    logger.info = (message, fields) => {
+      if (message.startsWith('Received number') && faults++ === 0) throw fault;
+      info(message, fields);
+    };
+    const { consumer, nextTick } = await start({ PRODUCER_URL: producer.url }, { producer: producer.server, logger });
+    consumer.start();
+    await waitFor('the error line', () => logger.at('error').length === 1);
+    nextTick();
+    await waitFor('the next poll', () => consumer.history.polls.ok === 2);
+    nextTick();
+    await waitFor('the poll after it', () => consumer.history.polls.ok === 3);
+    expect(logger.at('error')).toEqual([
+      { level: 'error', message: 'Poll failed unexpectedly; polling goes on', fields: { tick: 0, error: fault } },
+    ]);
+    expect(logger.messages('info')).toEqual(['Received number: 5', 'Received number: 5']);
+  });
+
+  it('cuts a long instance name once, where it is read: the log line, /stats and the dashboard show the same name', async () => {
+    let served = 0;
+    const producer = await startProducer((request, response) =>
+      number(7, `${served++}-${'x'.repeat(8 * 1024)}`)(request, response),
+    );
+    const { consumer, logger, base, poll } = await start({ PRODUCER_URL: producer.url }, { producer: producer.server });
+    await startPolling(consumer);
+    await poll();
+    const cut = `1-${'x'.repeat(61)}…`;
+    expect(logger.at('info')[1]?.fields['producer']).toBe(cut);
+    const stats = (await getJson(`${base}/stats`)).body as PollStatsSnapshot;
+    expect(Object.keys(stats.answersByInstance)).toEqual([`0-${'x'.repeat(61)}…`, cut]);
+    expect((await firstEvent(`${base}/events`)).latest?.instance).toBe(cut);
   });
 
   it('answers /healthz with 503 once no tick has come for the liveness period', async () => {

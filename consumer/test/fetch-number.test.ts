@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import axios from 'axios';
 import nock from 'nock';
-import { MAX_ANSWER_BYTES, MAX_INSTANCE_CHARS, boundInstance, excerpt, fetchNumber } from '../src/fetch-number';
+import { MAX_ANSWER_BYTES, MAX_INSTANCE_CHARS, excerpt, fetchNumber } from '../src/fetch-number';
 import type { FetchResult } from '../src/poll-result';
 
 const ORIGIN = 'http://producer:5000';
@@ -93,6 +93,16 @@ describe('fetchNumber, success', () => {
     const result = await fetchFrom();
     expect(result).toMatchObject({ ok: true, instance: `${'a'.repeat(MAX_INSTANCE_CHARS - 1)}…` });
     expect(result.ok && result.instance.length).toBe(MAX_INSTANCE_CHARS);
+  });
+
+  it.each([
+    [MAX_INSTANCE_CHARS, 'a'.repeat(MAX_INSTANCE_CHARS)],
+    [MAX_INSTANCE_CHARS + 1, `${'a'.repeat(MAX_INSTANCE_CHARS - 1)}…`],
+  ])('names a producer that sends a name of %i characters %j', async (length, instance) => {
+    nock(ORIGIN)
+      .get('/number')
+      .reply(200, { number: 5 }, { 'x-served-by': 'a'.repeat(length) });
+    expect(await fetchFrom()).toMatchObject({ ok: true, instance });
   });
 
   it('ignores fields it does not know, so the producer can add some', async () => {
@@ -290,13 +300,6 @@ describe('fetchNumber, answers that are not a number', () => {
     const body = `{"number":7,"padding":"${'x'.repeat(MAX_ANSWER_BYTES - 100)}"}`;
     nock(ORIGIN).get('/number').reply(200, body);
     expect(await fetchFrom()).toMatchObject({ ok: true, number: 7 });
-  });
-});
-
-describe('boundInstance', () => {
-  it('keeps a name of up to 64 characters as it is, and cuts a longer one with an ellipsis', () => {
-    expect(boundInstance('a'.repeat(64))).toBe('a'.repeat(64));
-    expect(boundInstance('a'.repeat(65))).toBe(`${'a'.repeat(63)}…`);
   });
 });
 

@@ -39,12 +39,14 @@ describe('startFixedRateSchedule', () => {
   let starts: number[];
   let skips: [number, 'busy' | 'late'][];
   let ticks: number[];
+  let errors: [unknown, number][];
 
   beforeEach(() => {
     jest.useFakeTimers({ now: T0 });
     starts = [];
     skips = [];
     ticks = [];
+    errors = [];
   });
 
   afterEach(() => {
@@ -59,6 +61,7 @@ describe('startFixedRateSchedule', () => {
       timers: fakeTimers(),
       onSkip: (tick, reason) => skips.push([tick, reason]),
       onTick: (tick) => ticks.push(tick),
+      onError: (error, tick) => errors.push([error, tick]),
       ...options,
     });
     return schedule;
@@ -88,6 +91,7 @@ describe('startFixedRateSchedule', () => {
       timers: fakeTimers(() => Math.floor(random() * (INTERVAL / 2))),
       run: recordingRun(() => Math.floor(random() * (INTERVAL / 2))),
       onSkip: (tick, reason) => skips.push([tick, reason]),
+      onError: (error, tick) => errors.push([error, tick]),
     });
     await jest.advanceTimersByTimeAsync(999 * INTERVAL + INTERVAL / 2);
 
@@ -136,16 +140,35 @@ describe('startFixedRateSchedule', () => {
     expect(ran).toEqual([0, 1, 2, 8.5, 9, 10]);
   });
 
-  it('keeps going after a run fails', async () => {
-    let calls = 0;
+  it('says once that a run failed, whether it threw or rejected, and keeps going', async () => {
+    const thrown = new Error('thrown');
+    const rejected = new Error('rejected');
     start({
-      run: () => {
-        calls++;
-        return Promise.reject(new Error('unexpected'));
+      run: (tick) => {
+        starts.push(Date.now());
+        if (tick === 1) throw thrown;
+        return tick === 2 ? Promise.reject(rejected) : Promise.resolve();
       },
     });
     await jest.advanceTimersByTimeAsync(3 * INTERVAL);
-    expect(calls).toBe(4);
+    expect(errors).toEqual([
+      [thrown, 1],
+      [rejected, 2],
+    ]);
+    expect(starts).toEqual([0, 1, 2, 3].map((k) => T0 + k * INTERVAL));
+  });
+
+  it('says nothing of a run that fails after stop()', async () => {
+    const running = start({
+      run: async () => {
+        await sleep(INTERVAL / 2);
+        throw new Error('cut short by the shutdown');
+      },
+    });
+    await jest.advanceTimersByTimeAsync(INTERVAL / 4);
+    running.stop();
+    await jest.advanceTimersByTimeAsync(INTERVAL);
+    expect(errors).toEqual([]);
   });
 
   it('stop() prevents any further run or tick', async () => {

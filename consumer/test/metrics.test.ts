@@ -56,7 +56,7 @@ describe('consumer metrics', () => {
     history.record(answer(73, 'c0ffee', 2));
     metrics.observePollDuration(0.004);
     history.record({ ok: false, kind: 'timeout', reason: 'no answer', ms: 2000, ...sent });
-    history.record({ ok: false, kind: 'dns', reason: 'no name', ms: 2, ...sent });
+    history.record({ ok: false, kind: 'dns', reason: 'no name', ms: 2, ...sent, breaker: 'open', nextProbeInMs: 9 });
     metrics.observePollDuration(2);
     history.record({
       ok: false,
@@ -67,7 +67,6 @@ describe('consumer metrics', () => {
       nextProbeInMs: 1,
     });
     history.recordSkip();
-    history.recordBreakerState('open');
 
     const text = await scrape(registry);
     expect(text).toContain('fogpair_consumer_polls_total{outcome="ok"} 1');
@@ -80,12 +79,12 @@ describe('consumer metrics', () => {
     expect(text).toContain('fogpair_consumer_retries_total 1');
     expect(text).toContain('fogpair_consumer_breaker_state{state="open"} 1');
     expect(text).toContain('fogpair_consumer_breaker_state{state="closed"} 0');
+    expect(text).toContain('fogpair_consumer_breaker_state{state="half_open"} 0');
     expect(text).toContain('fogpair_consumer_last_number 73');
     expect(text).toContain('fogpair_consumer_answers_total{instance="c0ffee"} 1');
 
     // Read afresh at every scrape.
     history.record(answer(5, 'c0ffee'));
-    history.recordBreakerState('closed');
     const again = await scrape(registry);
     expect(again).toContain('fogpair_consumer_polls_total{outcome="ok"} 2');
     expect(again).toContain('fogpair_consumer_answers_total{instance="c0ffee"} 2');

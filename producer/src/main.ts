@@ -8,7 +8,7 @@ import {
   collectRuntimeMetrics,
   createLogger,
   handleLifecycle,
-  listen,
+  listenOrExit,
   loadConfigOrExit,
 } from '@fogpair/shared';
 import { Registry } from 'prom-client';
@@ -45,13 +45,7 @@ async function main(): Promise<void> {
     },
   });
 
-  const address = await listen(server, config.port, config.host).catch((error: unknown) => {
-    const code = (error as NodeJS.ErrnoException).code;
-    logger.error(`Cannot listen on ${config.host}:${config.port}: ${code ?? String(error)}`, {
-      hint: code === 'EADDRINUSE' ? 'another process uses this port; set PORT' : undefined,
-    });
-    process.exit(1);
-  });
+  const address = await listenOrExit(server, { port: config.port, host: config.host, portVariable: 'PORT', logger });
   ready = true;
   logger.info(`Producer listening on http://${address.host}:${address.port}/number`, {
     port: address.port,

@@ -90,6 +90,34 @@ export function listen(server: Server, port: number, host: string): Promise<{ ho
   });
 }
 
+export interface ListenOrExitOptions {
+  port: number;
+  host: string;
+  /** The variable that sets the port, named in the hint when the port is taken. */
+  portVariable: string;
+  logger: Logger;
+  exit?: (code: number) => never;
+}
+
+/**
+ * A service's one listening step: resolves with the address once the server listens; if it cannot
+ * (the port is taken, the address is not this host's), logs one line that says why and exits 1.
+ */
+export async function listenOrExit(
+  server: Server,
+  { port, host, portVariable, logger, exit = (code) => process.exit(code) }: ListenOrExitOptions,
+): Promise<{ host: string; port: number }> {
+  try {
+    return await listen(server, port, host);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    logger.error(`Cannot listen on ${host}:${port}: ${code ?? String(error)}`, {
+      hint: code === 'EADDRINUSE' ? `another process uses this port; set ${portVariable}` : undefined,
+    });
+    return exit(1);
+  }
+}
+
 /**
  * Drains a server: from now on every answer carries `Connection: close`, so that keep-alive clients
  * open their next connection elsewhere; for `graceMs` it goes on serving everything that comes, new
@@ -98,13 +126,19 @@ export function listen(server: Server, port: number, host: string): Promise<{ ho
  * client holding one open cannot delay the exit. Idle sockets are left alone during the grace period:
  * closing one races with a request the client may already have sent on it, which would be lost.
  */
-export async function closeServer(server: Server, { graceMs = 0 }: { graceMs?: number } = {}): Promise<void> {
+export async function closeServer(
+  server: Server,
+  {
+    graceMs = 0,
+    sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  }: { graceMs?: number; sleep?: (ms: number) => Promise<unknown> } = {},
+): Promise<void> {
   if (!server.listening) throw Object.assign(new Error('Server is not running.'), { code: 'ERR_SERVER_NOT_RUNNING' });
   // First in line: the request listener may answer before a listener behind it would run.
   server.prependListener('request', (_request, response) => {
     response.shouldKeepAlive = false;
   });
-  if (graceMs > 0) await new Promise((resolve) => setTimeout(resolve, graceMs));
+  if (graceMs > 0) await sleep(graceMs);
   await new Promise<void>((resolve, reject) => {
     server.close((error) => (error ? reject(error) : resolve()));
     server.closeIdleConnections();

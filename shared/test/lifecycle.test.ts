@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, request as httpRequest, Agent } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { closeServer, handleLifecycle, listen } from '@fogpair/shared';
+import { closeServer, handleLifecycle, listen, listenOrExit } from '@fogpair/shared';
 import { CaptureLogger } from '../../test/support/capture-logger';
 
 describe('handleLifecycle', () => {
@@ -223,8 +223,12 @@ describe('closeServer', () => {
     const agent = keepAliveAgent();
     expect(await getWithHeaders(port, '/fast', agent)).toMatchObject({ status: 200, connection: 'keep-alive' });
 
-    const closed = closeServer(server, { graceMs: 400 }).then(() => serverEvents.push('closed'));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The grace period ends when the test says, however long the requests take on a busy machine.
+    let endGrace: () => void = () => {};
+    const graceOver = new Promise<void>((resolve) => (endGrace = resolve));
+    const closed = closeServer(server, { graceMs: 400, sleep: () => graceOver }).then(() =>
+      serverEvents.push('closed'),
+    );
     // The idle keep-alive socket was not closed under the client: its next request is answered.
     expect(await getWithHeaders(port, '/fast', agent)).toEqual({
       status: 200,
@@ -236,6 +240,7 @@ describe('closeServer', () => {
     expect(await getWithHeaders(port, '/fast', new Agent())).toMatchObject({ status: 200, connection: 'close' });
     expect(serverEvents).toEqual([]);
 
+    endGrace();
     await closed;
     await expect(get(port, '/fast', new Agent())).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
@@ -268,6 +273,50 @@ describe('listen', () => {
       expect(address).toEqual({ host: '127.0.0.1', port: portOf(first) });
       expect(address.port).toBeGreaterThan(0);
       await expect(listen(second, address.port, '127.0.0.1')).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    } finally {
+      first.close();
+      second.close();
+    }
+  });
+});
+
+describe('listenOrExit', () => {
+  class Exited extends Error {
+    constructor(readonly code: number) {
+      super(`exit ${code}`);
+    }
+  }
+  const exit = (code: number): never => {
+    throw new Exited(code);
+  };
+
+  it('resolves with the address, and says nothing', async () => {
+    const server = createServer();
+    const logger = new CaptureLogger();
+    try {
+      const address = await listenOrExit(server, { port: 0, host: '127.0.0.1', portVariable: 'PORT', logger, exit });
+      expect(address).toEqual({ host: '127.0.0.1', port: portOf(server) });
+      expect(logger.entries).toEqual([]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('on a port in use, says which variable moves it in one error line and exits 1', async () => {
+    const first = createServer();
+    const second = createServer();
+    const logger = new CaptureLogger();
+    try {
+      const { port } = await listen(first, 0, '127.0.0.1');
+      const listening = listenOrExit(second, { port, host: '127.0.0.1', portVariable: 'STATUS_PORT', logger, exit });
+      await expect(listening).rejects.toEqual(new Exited(1));
+      expect(logger.entries).toEqual([
+        {
+          level: 'error',
+          message: `Cannot listen on 127.0.0.1:${port}: EADDRINUSE`,
+          fields: { hint: 'another process uses this port; set STATUS_PORT' },
+        },
+      ]);
     } finally {
       first.close();
       second.close();

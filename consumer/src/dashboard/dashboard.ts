@@ -20,8 +20,6 @@ export interface Dashboard {
   routes: Record<string, StatusRoute>;
   /** Pushes the state after a poll to every open page. */
   pollRecorded(): void;
-  /** Pushes the current state without a poll, e.g. when the breaker changes state between polls. */
-  refresh(): void;
   /** Ends the live streams, so that the status server can close; call before closing it. */
   close(): void;
 }
@@ -60,9 +58,6 @@ export function createDashboard({
     },
     pollRecorded() {
       if (stream.clientCount > 0) stream.broadcast('poll', snapshot());
-    },
-    refresh() {
-      if (stream.clientCount > 0) stream.broadcast('snapshot', snapshot());
     },
     close() {
       stream.close();

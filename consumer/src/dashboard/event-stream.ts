@@ -18,6 +18,15 @@ export interface EventStreamOptions {
   maxBufferedBytes?: number;
   /** How long a browser waits before it reconnects after the stream ends. */
   retryMs?: number;
+  /** Calls `beat` every `ms` until the function it returns is called; a repeating timer by default. */
+  repeat?: (beat: () => void, ms: number) => () => void;
+}
+
+function everyInterval(beat: () => void, ms: number): () => void {
+  const timer = setInterval(beat, ms);
+  // The heartbeat alone never keeps the process alive.
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 export interface EventStream {
@@ -42,6 +51,7 @@ export function createEventStream({
   heartbeatMs,
   maxBufferedBytes = 256 * 1024,
   retryMs = 2000,
+  repeat = everyInterval,
 }: EventStreamOptions): EventStream {
   const clients = new Map<ServerResponse, Client>();
   const perAddress = new Map<string, number>();
@@ -59,7 +69,7 @@ export function createEventStream({
     }
   };
 
-  const heartbeat = setInterval(() => {
+  const stopHeartbeat = repeat(() => {
     for (const [response, client] of clients) {
       // Full since before the last heartbeat: a whole period without taking anything.
       if (client.fullSince !== undefined && client.fullSince < beats) response.destroy();
@@ -67,7 +77,6 @@ export function createEventStream({
     }
     beats++;
   }, heartbeatMs);
-  heartbeat.unref();
 
   const refuse = (request: IncomingMessage, response: ServerResponse, code: string, message: string) => {
     const body = JSON.stringify(errorBody(503, code, message));
@@ -141,7 +150,7 @@ export function createEventStream({
 
     close() {
       closed = true;
-      clearInterval(heartbeat);
+      stopHeartbeat();
       for (const response of clients.keys()) response.end();
       clients.clear();
       perAddress.clear();

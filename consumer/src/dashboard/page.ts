@@ -175,7 +175,6 @@ caption { text-align: left; color: var(--muted); padding-bottom: 0.25rem; }
 .facts dd { margin: 0; font-size: clamp(1.4rem, 3vw, 2rem); font-weight: 700; }
 .badge { display: inline-block; font-size: 1.1rem; padding: 0.05em 0.6em; border-radius: 999px; border: 2px solid currentColor; }
 .badge[data-state="closed"] { color: var(--good); }
-.badge[data-state="half_open"] { color: var(--warn); }
 .badge[data-state="open"] { color: var(--bad); }
 .errors { margin: 0; padding-left: 1.25rem; }
 .errors li { margin: 0.25rem 0; overflow-wrap: anywhere; }

@@ -188,19 +188,6 @@ describe('dashboard events (/events)', () => {
     client.close();
   });
 
-  it('pushes a snapshot between polls when asked to, e.g. when the breaker changes state', async () => {
-    const { base, dashboard, history } = await start();
-    const client = subscribe(`${base}/events`);
-    await client.until(() => client.events.length === 1, 'the snapshot');
-    expect(snapshotOf(client.events[0]).breaker).toEqual({ state: 'closed' });
-    history.recordBreakerState('open');
-    dashboard.refresh();
-    await client.until(() => client.events.length === 2, 'a second snapshot');
-    expect(client.events[1]?.event).toBe('snapshot');
-    expect(snapshotOf(client.events[1]).breaker).toEqual({ state: 'open' });
-    client.close();
-  });
-
   it('sends heartbeats while nothing happens', async () => {
     const { base } = await start({ heartbeatMs: 30 });
     const client = subscribe(`${base}/events`);

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { closeServer, listen } from '@fogpair/shared';
@@ -16,6 +16,20 @@ let stream: EventStream | undefined;
 const sockets: Socket[] = [];
 /** The client addresses of the streams the server has seen end, in order. */
 const closedFrom: string[] = [];
+/** The server's side of every stream, by client address. */
+const responses = new Map<string, ServerResponse>();
+
+/** A heartbeat that beats when the test says, never on its own. */
+function manualHeartbeat() {
+  let beat = () => {};
+  return {
+    repeat: (callback: () => void) => {
+      beat = callback;
+      return () => (beat = () => {});
+    },
+    beat: () => beat(),
+  };
+}
 
 afterEach(async () => {
   for (const socket of sockets.splice(0)) socket.destroy();
@@ -35,7 +49,9 @@ async function start(options: Partial<EventStreamOptions>): Promise<{ port: numb
   });
   const events = stream;
   closedFrom.length = 0;
+  responses.clear();
   server = createServer((request, response) => {
+    responses.set(request.socket.remoteAddress ?? '?', response);
     response.once('close', () => closedFrom.push(request.socket.remoteAddress ?? '?'));
     events.handle(request, response);
   });
@@ -122,8 +138,9 @@ describe('event stream: streams per client address', () => {
 
 describe('event stream: clients that stop reading', () => {
   it('drops a stream whose socket has not drained by the next heartbeat, and keeps the one that reads', async () => {
+    const heartbeat = manualHeartbeat();
     // A large buffer cap, so that only the heartbeat rule can drop the stalled client.
-    const { port, stream: events } = await start({ heartbeatMs: 300, maxBufferedBytes: 256 * 1024 * 1024 });
+    const { port, stream: events } = await start({ repeat: heartbeat.repeat, maxBufferedBytes: 256 * 1024 * 1024 });
     open(port, '127.0.0.1', { read: false }); // stops reading at once
     const reader = open(port, '127.0.0.2');
     await until(() => events.clientCount === 2, 'two streams');
@@ -132,20 +149,34 @@ describe('event stream: clients that stop reading', () => {
     // 16 MB of events: more than the kernel buffers of a connection whose reader stopped can hold.
     const big = { padding: 'x'.repeat(512 * 1024) };
     for (let i = 0; i < 32; i++) events.broadcast('poll', big);
+    const stalled = responses.get('127.0.0.1');
+    const reading = responses.get('127.0.0.2');
+    expect(stalled?.writableNeedDrain).toBe(true);
+    // However long the reader takes to read it all on a busy machine, the heartbeats wait for it.
+    await until(() => reading?.writableNeedDrain === false, 'the reader to take every event', 60_000);
 
-    await until(() => closedFrom.includes('127.0.0.1'), 'the stalled stream to be dropped', 4000);
-    // Still there, a few heartbeats later: the client that reads.
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    heartbeat.beat(); // the first since the stalled socket filled: it may still drain
+    expect(stalled?.destroyed).toBe(false);
+    heartbeat.beat(); // a whole period without taking anything
+    expect(stalled?.destroyed).toBe(true);
+    for (let i = 0; i < 3; i++) heartbeat.beat();
+    await until(() => closedFrom.length === 1, 'the stalled stream to end');
     expect(closedFrom).toEqual(['127.0.0.1']);
     expect(events.clientCount).toBe(1);
+    expect(reading?.destroyed).toBe(false);
     expect(reader.socket.destroyed).toBe(false);
   });
 
   it('keeps a quiet stream that is simply idle: heartbeats alone never fill a socket', async () => {
-    const { port, stream: events } = await start({ heartbeatMs: 30 });
+    const heartbeat = manualHeartbeat();
+    const { port, stream: events } = await start({ repeat: heartbeat.repeat });
     const idle = open(port, '127.0.0.1', { read: false });
     await until(() => events.clientCount === 1, 'the stream');
-    await new Promise((resolve) => setTimeout(resolve, 300)); // ten heartbeats
+    for (let i = 0; i < 10; i++) {
+      heartbeat.beat();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(responses.get('127.0.0.1')?.destroyed).toBe(false);
     expect(events.clientCount).toBe(1);
     expect(idle.socket.destroyed).toBe(false);
   });

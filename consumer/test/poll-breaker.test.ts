@@ -1,6 +1,5 @@
-import { createProducerCircuit } from '../src/producer-circuit';
-import type { ProducerCircuit } from '../src/producer-circuit';
-import type { BreakerState, RetriedResult } from '../src/poll-result';
+import { createPollBreaker } from '../src/poll-breaker';
+import type { RetriedResult } from '../src/poll-result';
 import type { PollBudget } from '../src/retrying-fetch';
 
 const down: RetriedResult = { ok: false, kind: 'refused', reason: 'connection refused', ms: 1, attempts: 1 };
@@ -8,15 +7,9 @@ const up: RetriedResult = { ok: true, number: 9, instance: 'a1', ms: 1, attempts
 
 const INTERVAL = 40;
 const BUDGET = 36;
-const START = Date.UTC(2026, 11, 1, 12, 0, 0);
-
-/** cockatiel reads Date.now(): the test moves it by hand. */
-beforeEach(() => jest.useFakeTimers({ now: START }));
-afterEach(() => jest.useRealTimers());
-const at = (ms: number) => jest.setSystemTime(START + ms);
 
 /** A producer whose health the test switches, counting the calls that reach it; each takes `callMs`. */
-function producer(callMs = 0) {
+function producer(clock: { ms: number }, callMs = 0) {
   const calls: PollBudget[] = [];
   let result: RetriedResult = down;
   return {
@@ -26,7 +19,7 @@ function producer(callMs = 0) {
     },
     call: (budget: PollBudget) => {
       calls.push(budget);
-      jest.setSystemTime(Date.now() + callMs);
+      clock.ms += callMs;
       return Promise.resolve<RetriedResult>({ ...result });
     },
   };
@@ -34,41 +27,41 @@ function producer(callMs = 0) {
 
 const signal = new AbortController().signal;
 
+/** The breaker on a clock the test moves, with the half-open moment half an interval before the probe's tick. */
 function start(failureThreshold: number, probeAfterMs = 5 * INTERVAL, callMs = 0) {
-  const target = producer(callMs);
-  const states: BreakerState[] = [];
-  const circuit: ProducerCircuit = createProducerCircuit({
+  const clock = { ms: 1_000_000 };
+  const startedAt = clock.ms;
+  const target = producer(clock, callMs);
+  const breaker = createPollBreaker({
     call: target.call,
     failureThreshold,
     probeAfterMs,
-    pollIntervalMs: INTERVAL,
+    halfOpenAfterMs: probeAfterMs - INTERVAL / 2,
     pollBudgetMs: BUDGET,
-    onStateChange: (state) => states.push(state),
+    now: () => clock.ms,
   });
   /** The poll of tick `tick`, `lateMs` after its time (a timer firing late, or early when negative). */
   const pollAtTick = (tick: number, lateMs = 0) => {
-    at(tick * INTERVAL + lateMs);
-    return circuit.poll(signal);
+    clock.ms = startedAt + tick * INTERVAL + lateMs;
+    return breaker.poll(signal);
   };
-  return { target, states, circuit, pollAtTick };
+  return { target, pollAtTick };
 }
 
-describe('createProducerCircuit', () => {
+describe('createPollBreaker', () => {
   it('opens after the configured number of consecutive failed polls, not before', async () => {
-    const { target, states, circuit, pollAtTick } = start(3);
-    await pollAtTick(0);
-    await pollAtTick(1);
+    const { target, pollAtTick } = start(3);
+    expect(await pollAtTick(0)).toMatchObject({ ok: false, breaker: 'closed' });
+    expect(await pollAtTick(1)).toMatchObject({ ok: false, breaker: 'closed' });
     target.set(up);
-    await pollAtTick(2); // a success in between starts the count again
+    expect(await pollAtTick(2)).toMatchObject({ ok: true, breaker: 'closed' }); // the count starts again
     target.set(down);
-    expect((await pollAtTick(3)).ok).toBe(false);
-    expect(await pollAtTick(4)).toMatchObject({ breaker: 'closed', probe: false });
-    expect(states).toEqual([]);
-    expect(circuit.state()).toBe('closed');
+    expect(await pollAtTick(3)).toMatchObject({ ok: false, breaker: 'closed', probe: false });
+    expect(await pollAtTick(4)).toMatchObject({ ok: false, breaker: 'closed', probe: false });
     const opening = await pollAtTick(5);
     expect(opening).toMatchObject({ ok: false, kind: 'refused', breaker: 'open', probe: false });
-    expect(states).toEqual(['open']);
-    expect(circuit.state()).toBe('open');
+    expect(await pollAtTick(6)).toMatchObject({ kind: 'breaker_open' });
+    expect(target.calls).toHaveLength(6);
   });
 
   it('sends nothing while open and says exactly when the probe is due', async () => {
@@ -89,16 +82,14 @@ describe('createProducerCircuit', () => {
   });
 
   it('lets one single-attempt probe through on the tick due, and closes on success', async () => {
-    const { target, states, circuit, pollAtTick } = start(1, 3 * INTERVAL);
+    const { target, pollAtTick } = start(1, 3 * INTERVAL);
     await pollAtTick(0);
     target.set(up);
     expect(await pollAtTick(2)).toMatchObject({ kind: 'breaker_open' });
-    expect(circuit.state()).toBe('open');
     const probe = await pollAtTick(3);
     expect(probe).toMatchObject({ ok: true, probe: true, breaker: 'closed' });
     expect(target.calls).toHaveLength(2);
     expect(target.calls.at(-1)?.maxAttempts).toBe(1);
-    expect(states).toEqual(['open', 'half_open', 'closed']);
     // Closed again: polls get their retries back.
     expect(await pollAtTick(4)).toMatchObject({ ok: true, probe: false });
     expect(target.calls.at(-1)?.maxAttempts).toBeUndefined();
@@ -117,14 +108,30 @@ describe('createProducerCircuit', () => {
   });
 
   it('reopens when the probe fails, with the next probe as far from it', async () => {
-    const { target, states, pollAtTick } = start(1, 2 * INTERVAL);
+    const { target, pollAtTick } = start(1, 2 * INTERVAL);
     await pollAtTick(0);
     const probe = await pollAtTick(2);
     expect(probe).toMatchObject({ ok: false, probe: true, breaker: 'open', nextProbeInMs: 2 * INTERVAL });
-    expect(states).toEqual(['open', 'half_open', 'open']);
     expect(await pollAtTick(3)).toMatchObject({ kind: 'breaker_open', nextProbeInMs: INTERVAL });
     expect(await pollAtTick(4)).toMatchObject({ ok: false, probe: true });
     expect(target.calls).toHaveLength(3);
+  });
+
+  it('times the probe on its own clock alone: a wall clock set forward or back does not move it', async () => {
+    const { target, pollAtTick } = start(1, 3 * INTERVAL);
+    const wallClock = jest.spyOn(Date, 'now');
+    try {
+      wallClock.mockReturnValue(Date.UTC(2026, 0, 1));
+      await pollAtTick(0);
+      wallClock.mockReturnValue(Date.UTC(2036, 0, 1)); // set forward ten years, as NTP does on a Pi at boot
+      expect(await pollAtTick(1)).toMatchObject({ kind: 'breaker_open', nextProbeInMs: 2 * INTERVAL });
+      wallClock.mockReturnValue(Date.UTC(2016, 0, 1)); // and back
+      expect(await pollAtTick(2)).toMatchObject({ kind: 'breaker_open', nextProbeInMs: INTERVAL });
+      target.set(up);
+      expect(await pollAtTick(3)).toMatchObject({ ok: true, probe: true, breaker: 'closed' });
+    } finally {
+      wallClock.mockRestore();
+    }
   });
 
   it('gives every poll the budget that ends it before the next tick', async () => {
