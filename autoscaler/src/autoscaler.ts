@@ -79,7 +79,7 @@ export function createAutoscaler({
       try {
         await evaluateAll(controller, now(), signal);
       } catch (error) {
-        state.internalError();
+        state.errors.internal++;
         controller.reporter.internalError(undefined, error);
       }
     },
@@ -96,7 +96,7 @@ async function evaluateAll(controller: Controller, at: number, signal?: AbortSig
     [services, nodes] = await Promise.all([swarm.listServices(signal), swarm.listNodes(signal)]);
   } catch (error) {
     if (signal?.aborted) return;
-    state.dockerError();
+    state.errors.docker++;
     reporter.cannotList(describeDockerError(error));
     return;
   }
@@ -108,7 +108,7 @@ async function evaluateAll(controller: Controller, at: number, signal?: AbortSig
       await evaluateService(controller, service, nodes, at, signal);
     } catch (error) {
       if (signal?.aborted) return;
-      state.internalError();
+      state.errors.internal++;
       reporter.internalError(service.name, error);
     }
   }
@@ -139,7 +139,7 @@ async function evaluateService(
     tasks = await swarm.listTasks(service.id, signal);
   } catch (error) {
     if (signal?.aborted) return;
-    state.dockerError();
+    state.errors.docker++;
     reporter.cannotReadTasks(service.name, describeDockerError(error));
     return;
   }

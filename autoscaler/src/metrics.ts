@@ -73,7 +73,7 @@ export function createAutoscalerMetrics(registry: Registry, state: AutoscalerSta
     registers,
     collect() {
       this.reset();
-      this.inc(state.dockerErrors);
+      this.inc(state.errors.docker);
     },
   });
   new Counter({
@@ -82,7 +82,7 @@ export function createAutoscalerMetrics(registry: Registry, state: AutoscalerSta
     registers,
     collect() {
       this.reset();
-      this.inc(state.internalErrors);
+      this.inc(state.errors.internal);
     },
   });
 
