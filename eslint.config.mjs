@@ -17,7 +17,7 @@ export default tseslint.config(
   },
   {
     // Tests are outside the packages' tsconfig projects; tsconfig.test.json type-checks them all.
-    files: ['{shared,producer,consumer,autoscaler,tools/load}/test/**/*.ts', 'test/**/*.ts'],
+    files: ['{shared,producer,consumer,autoscaler,tools/load,bench/scale-out}/test/**/*.ts', 'test/**/*.ts'],
     languageOptions: {
       parserOptions: { projectService: false, project: './tsconfig.test.json', tsconfigRootDir: import.meta.dirname },
     },

@@ -12,7 +12,7 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{shared,producer,consumer,autoscaler,tools/load}/test/**/*.test.ts'],
+      testMatch: ['<rootDir>/{shared,producer,consumer,autoscaler,tools/load,bench/scale-out}/test/**/*.test.ts'],
     },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
     // Probes of issue 9 against real processes on loopback: `npm run test:abuse` (bounded, ~2 minutes).

@@ -166,15 +166,14 @@ scaling_lines() {
 
 # The load tool of this repository as a one-off task on the stack network: it reaches the producers by
 # their service name (dnsrr: a new connection may land on any replica). Node from the producer image.
-start_load() { # start_load NAME RATE(0 = as fast as answered) SECONDS
-  local name=$1 rate=$2 seconds=$3 rate_args=()
-  [ "$rate" = 0 ] || rate_args=(--rate "$rate")
+start_load() { # start_load NAME RATE SECONDS
+  local name=$1 rate=$2 seconds=$3
   mgr service create --detach --quiet --name "$name" --label "com.docker.stack.namespace=$STACK" \
     --network "${STACK}_fogpair" --restart-condition none --no-healthcheck --no-resolve-image \
     --constraint "node.hostname == $MANAGER" \
     --mount "type=bind,source=$root,target=/repo,readonly" --entrypoint node \
     "$REGISTRY/fogpair-producer:$TAG" /repo/tools/load/dist/main.js http://producer:5000/number \
-    --connections "$LOAD_CONNECTIONS" --duration "$seconds" "${rate_args[@]}" \
+    --connections "$LOAD_CONNECTIONS" --duration "$seconds" --rate "$rate" \
     --reconnect-every "$LOAD_RECONNECT_EVERY" --timeout 5 --json >/dev/null
 }
 load_done() { mgr service ps --format '{{.CurrentState}}' "$1" 2>/dev/null | grep -q '^Complete'; }
@@ -265,103 +264,6 @@ fi
 # The autoscaler sees the producer's labels (min/max/target) — its /status, through its host port.
 status="$(curl -sf --max-time 3 "http://${MANAGER_ADDR}:8081/status")"
 say "autoscaler /status: $(jq -c '.' <<<"$status" 2>/dev/null | cut -c1-300)"
-
-# ---------------------------------------------------------------- table mode (AUTOSCALE_TEST_TABLE=1)
-# The with/without table of docs/autoscaling.md. Every row gets the same closed-loop load
-# (TABLE_CONNECTIONS connections, as fast as answered, TABLE_SECONDS s, through the service name as the
-# consumer reaches it). Each round runs, in this order: 1 replica fixed (no autoscaler), 3 replicas fixed
-# (the most the autoscaler may ask for), then 1 idle replica with the autoscaler running, which scales
-# during the run. Rounds repeat TABLE_REPEATS times (the machine is shared and noisy: medians count, not
-# one run). Prints the table and exits; checks 2-6 are not run.
-run_table() {
-  local conns="${TABLE_CONNECTIONS:-24}" secs="${TABLE_SECONDS:-60}" repeats="${TABLE_REPEATS:-3}"
-  local i one=() three=() auto=() timelines=() first_ups=() timeline t0 first_up
-  LOAD_CONNECTIONS=$conns
-  one_load() { # one_load NAME → the JSON summary
-    start_load "${STACK}_$1" 0 "$secs" || return 1
-    wait_for $((secs + 60)) "load $1 to complete" load_done "${STACK}_$1"
-    load_summary "${STACK}_$1"
-    mgr service rm "${STACK}_$1" >/dev/null 2>&1
-  }
-  replicas_are() {
-    [ "$(spec_replicas producer)" = "$1" ] && [ "$(running_count producer)" = "$1" ] &&
-      [ "$(promql "count(up{swarm_service=\"${STACK}_producer\"} == 1)" | jq -r '.data.result[0].value[1]')" = "$1" ]
-  }
-  producers() { # producers N: scale by hand, wait until N run and are scraped
-    mgr service scale --detach "${STACK}_producer=$1" >/dev/null
-    wait_for 120 "$1 producers" replicas_are "$1" ||
-      { fail "table: not $1 producers (asked $(spec_replicas producer), running $(running_count producer))"; return 1; }
-  }
-  # Gone for good: a task that is shutting down may still decide once, and would undo a scale by hand.
-  autoscaler_gone() { ! mgr service ps --format '{{.CurrentState}}' "${STACK}_autoscaler" | grep -q '^Running'; }
-  autoscaler_off() {
-    mgr service scale --detach "${STACK}_autoscaler=0" >/dev/null
-    wait_for 60 "autoscaler stopped" autoscaler_gone || { fail "table: the autoscaler did not stop"; return 1; }
-  }
-  # No request for a whole rate window: the autoscaler starts from an idle producer, as in production.
-  producer_idle() {
-    [ "$(promql "sum(increase(fogpair_producer_requests_total{swarm_service=\"${STACK}_producer\"}[$AUTOSCALE_RATE_WINDOW]))" |
-      jq -r '.data.result[0].value[1] | tonumber | floor')" -lt 20 ]
-  }
-  autoscaler_off || return 1
-  for i in $(seq "$repeats"); do
-    producers 1 || return 1
-    one+=("$(one_load "table1x$i")")
-    say "table round $i, 1 replica fixed: $(describe_load "${one[-1]}")"
-    producers 3 || return 1
-    three+=("$(one_load "table3x$i")")
-    say "table round $i, 3 replicas fixed: $(describe_load "${three[-1]}")"
-    # Idle before the autoscaler starts: it would scale up on the rate window's tail of the last run.
-    producers 1 || return 1
-    wait_for 90 "the producer idle for $AUTOSCALE_RATE_WINDOW" producer_idle || { fail "table: the producer did not go idle"; return 1; }
-    mgr service scale --detach "${STACK}_autoscaler=1" >/dev/null
-    wait_for 90 "the autoscaler healthy" healthy autoscaler || { fail "table: the autoscaler did not start"; return 1; }
-    [ "$(spec_replicas producer)" = 1 ] || { fail "table: the autoscaler scaled the idle producer to $(spec_replicas producer)"; return 1; }
-    t0=$SECONDS timeline="" first_up=""
-    start_load "${STACK}_tableauto$i" 0 "$secs" || return 1
-    while ! load_done "${STACK}_tableauto$i" && [ $((SECONDS - t0)) -lt $((secs + 60)) ]; do
-      local spec
-      spec="$(spec_replicas producer)"
-      [ -n "$first_up" ] || [ "${spec:-1}" = 1 ] || first_up=$((SECONDS - t0))
-      timeline+="$((SECONDS - t0))s:$spec "
-      sleep 3
-    done
-    auto+=("$(load_summary "${STACK}_tableauto$i")")
-    mgr service rm "${STACK}_tableauto$i" >/dev/null 2>&1
-    timelines+=("$timeline")
-    first_ups+=("${first_up:-none}")
-    say "table round $i, 1 → autoscaled: $(describe_load "${auto[-1]}"); replicas asked: $timeline"
-    autoscaler_off || return 1
-  done
-  median() { jq -s "map($1) | sort | .[length / 2 | floor] * 10 | round / 10"; }
-  row() { # row NAME SUMMARIES...
-    local name=$1
-    shift
-    printf '| %s | %s | %s | %s | %s |\n' "$name" "$(printf '%s\n' "$@" | median '.requestsPerSecond | floor')" \
-      "$(printf '%s\n' "$@" | median '.latencyMs.p50')" "$(printf '%s\n' "$@" | median '.latencyMs.p99')" \
-      "$(printf '%s\n' "$@" | jq -s 'map(.errors) | add')"
-  }
-  printf '\n| producer replicas | req/s | p50 ms | p99 ms | errors |\n| --- | --- | --- | --- | --- |\n'
-  row "1, no autoscaler" "${one[@]}"
-  row "1 → 3, autoscaler (scale-up during the run)" "${auto[@]}"
-  row "3, fixed by hand" "${three[@]}"
-  printf '\n%s connections as fast as answered, %s s a run, median of %s rounds; errors summed.\n' "$conns" "$secs" "$repeats"
-  printf 'req/s of each run: 1 fixed %s; autoscaled %s; 3 fixed %s\n' \
-    "$(printf '%s\n' "${one[@]}" | jq -s -c 'map(.requestsPerSecond | floor)')" \
-    "$(printf '%s\n' "${auto[@]}" | jq -s -c 'map(.requestsPerSecond | floor)')" \
-    "$(printf '%s\n' "${three[@]}" | jq -s -c 'map(.requestsPerSecond | floor)')"
-  printf 'autoscaled runs, seconds from load start to the first scale-up: %s\n' "${first_ups[*]}"
-  printf 'autoscaled runs, replicas asked (every ~3 s):\n'
-  printf '  %s\n' "${timelines[@]}"
-  printf '%s\n' "${one[@]}" "${auto[@]}" "${three[@]}" >"$WORK/table-summaries.jsonl"
-  [ "${#one[@]}" = "$repeats" ] && [ "${#auto[@]}" = "$repeats" ] && [ "${#three[@]}" = "$repeats" ] &&
-    ! printf '%s\n' "${one[@]}" "${auto[@]}" "${three[@]}" | grep -qx '' || fail "table: a load run printed no summary"
-  exit "$failed"
-}
-if [ "${AUTOSCALE_TEST_TABLE:-0}" = 1 ]; then
-  run_table # exits with the result; returns only when a step failed
-  exit 1
-fi
 
 # ---------------------------------------------------------------- 2. the load step
 echo idle >"$WORK/phase"
