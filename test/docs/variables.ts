@@ -146,7 +146,7 @@ export function fixedValues(file: string): Map<string, Set<string>> {
   const values = new Map<string, Set<string>>();
   for (const environment of Object.values(composeEnvironment(file))) {
     for (const [name, value] of Object.entries(environment)) {
-      const text = String(value as string | number);
+      const text = String(value);
       if (text.includes('${')) continue;
       values.set(name, (values.get(name) ?? new Set()).add(text));
     }
