@@ -19,6 +19,8 @@ module.exports = {
     { ...common, displayName: 'abuse', testMatch: ['<rootDir>/test/abuse/**/*.test.ts'] },
     // Its slow tests pass their own timeouts.
     { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },
+    // `npm run docs:check`: the samples, variables and versions in README.md and docs/ (needs the build).
+    { ...common, displayName: 'docs', testMatch: ['<rootDir>/test/docs/**/*.test.ts'] },
   ],
   // Global only: jest ignores testTimeout inside a project. Integration tests start real processes on
   // a machine that may be busy; a test that hangs still fails, after 30 s instead of 5.

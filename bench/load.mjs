@@ -3,28 +3,38 @@
 // Usage: node bench/load.mjs '{"url":"http://127.0.0.1:5000/number","connections":50,"seconds":3,"newConnection":false}'
 import { request } from 'node:http';
 import { createHistogram, performance } from 'node:perf_hooks';
-import autocannon from 'autocannon';
+// Compiled by `npm run build`: the load tool's runner (autocannon), the one wrapper of it.
+import { LIMITS } from '../tools/load/dist/args.js';
+import { runLoad } from '../tools/load/dist/run-load.js';
 
 const { url, connections, seconds, newConnection } = JSON.parse(process.argv[2]);
-const latencyUs = createHistogram();
 
 const result = newConnection ? await closeEachTime() : await keepAlive();
-process.stdout.write(
-  `${JSON.stringify({
-    ...result,
-    p50Us: latencyUs.count ? latencyUs.percentile(50) : NaN,
-    p99Us: latencyUs.count ? latencyUs.percentile(99) : NaN,
-  })}\n`,
-);
+process.stdout.write(`${JSON.stringify(result)}\n`);
 
-/** autocannon: `connections` keep-alive connections, each with one request in flight. */
+/** The load tool: `connections` keep-alive connections, each with one request in flight. */
 async function keepAlive() {
-  const run = autocannon({ url, connections, duration: seconds, pipelining: 1 });
-  run.on('response', (_client, _status, _bytes, responseTimeMs) => {
-    latencyUs.record(Math.max(1, Math.round(responseTimeMs * 1000)));
+  const summary = await runLoad({
+    urls: [url],
+    connections,
+    durationSeconds: seconds,
+    rate: undefined,
+    maxRequests: LIMITS.requests.max,
+    timeoutSeconds: LIMITS.timeoutSeconds.default,
+    reconnectEvery: undefined,
+    json: true,
   });
-  const done = await run;
-  return { requests: done.requests.total, errors: done.errors + done.timeouts, non2xx: done.non2xx };
+  const ok = Object.entries(summary.statusCodes)
+    .filter(([code]) => code.startsWith('2'))
+    .reduce((sum, [, count]) => sum + count, 0);
+  const us = (ms) => (ms === undefined ? NaN : Math.max(1, Math.round(ms * 1000)));
+  return {
+    requests: summary.responses,
+    errors: summary.errors,
+    non2xx: summary.responses - ok,
+    p50Us: us(summary.latencyMs?.p50),
+    p99Us: us(summary.latencyMs?.p99),
+  };
 }
 
 /**
@@ -32,6 +42,7 @@ async function keepAlive() {
  * `connections` loops, each GET with `Connection: close` and no agent.
  */
 async function closeEachTime() {
+  const latencyUs = createHistogram();
   const deadline = performance.now() + seconds * 1000;
   let requests = 0;
   let errors = 0;
@@ -56,5 +67,11 @@ async function closeEachTime() {
     }
   };
   await Promise.all(Array.from({ length: connections }, loop));
-  return { requests, errors, non2xx };
+  return {
+    requests,
+    errors,
+    non2xx,
+    p50Us: latencyUs.count ? latencyUs.percentile(50) : NaN,
+    p99Us: latencyUs.count ? latencyUs.percentile(99) : NaN,
+  };
 }

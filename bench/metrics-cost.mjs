@@ -1,11 +1,12 @@
-// What the producer's metrics cost per request: autocannon against a bare node:http server, the
+// What the producer's metrics cost per request: the load tool against a bare node:http server, the
 // producer app without metrics, and with them, one after the other on loopback, in one process.
 // Prints requests/s and the ratios. `npm run build` first. Bounded: 3 runs of DURATION seconds.
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import autocannon from 'autocannon';
 
 const require = createRequire(import.meta.url);
+const { LIMITS } = require('../tools/load/dist/args.js');
+const { runLoad } = require('../tools/load/dist/run-load.js');
 const { createApp } = require('../producer/dist/app.js');
 const { createProducerMetrics } = require('../producer/dist/metrics.js');
 const { Registry } = require('prom-client');
@@ -28,10 +29,19 @@ for (const [name, handler] of Object.entries(targets)) {
   const server = createServer(handler);
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
-  const result = await autocannon({ url: `http://127.0.0.1:${port}/number`, connections: 10, duration: DURATION });
+  const result = await runLoad({
+    urls: [`http://127.0.0.1:${port}/number`],
+    connections: 10,
+    durationSeconds: DURATION,
+    rate: undefined,
+    maxRequests: LIMITS.requests.max,
+    timeoutSeconds: LIMITS.timeoutSeconds.default,
+    reconnectEvery: undefined,
+    json: true,
+  });
   results[name] = {
-    requestsPerSecond: Math.round(result.requests.average),
-    p99Ms: result.latency.p99,
+    requestsPerSecond: Math.round(result.requestsPerSecond),
+    p99Ms: result.latencyMs?.p99,
     errors: result.errors,
   };
   server.closeAllConnections();

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 // Compiled by `npm run build` (tsc -b), which every bench script runs first.
+import { MiB, processMemory } from '../test/support/dist/process-memory.js';
 import { ServiceProcess, freePort } from '../test/support/dist/service-process.js';
 
 /** Clock ticks per second, the unit of utime/stime in /proc/<pid>/stat. */
@@ -53,14 +54,6 @@ export function get(url) {
   });
 }
 
-/**
- * The process whose CPU and memory we read: `taskset` execs node in place, so the pid is the same;
- * resolved through /proc anyway in case a wrapper ever forks.
- */
-export function pidOf(service) {
-  return service.child.pid;
-}
-
 /** utime + stime of the process, in seconds. */
 export function cpuSeconds(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -71,9 +64,8 @@ export function cpuSeconds(pid) {
 
 /** VmRSS and VmHWM (peak) in MB. */
 export function memory(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
-  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+  const { rss, peak } = processMemory(pid);
+  return { rss: rss / MiB, peak: peak / MiB };
 }
 
 export function median(values) {

@@ -96,8 +96,8 @@ export class AutoscalerState {
   private readonly changes: Evaluation[] = [];
   /** Per service, direction and reason; kept when a service is forgotten, as counters are. */
   private readonly decisions = new Map<string, DecisionCount>();
-  private docker = 0;
-  private internal = 0;
+  /** Docker API calls that failed (a refused update is counted when its evaluation is recorded), and bugs. */
+  readonly errors = { docker: 0, internal: 0 };
   private lastEvaluationAt: number | undefined;
 
   constructor(private readonly historySize = 50) {}
@@ -110,9 +110,10 @@ export class AutoscalerState {
     return this.services.get(service)?.memory ?? EMPTY_MEMORY;
   }
 
-  /** One evaluation, and the memory the policy keeps after it. */
+  /** One evaluation, and the memory the policy keeps after it; a refused update counts as a Docker error. */
   record(evaluation: Evaluation, memory: PolicyMemory): void {
     this.services.set(evaluation.service, { memory, last: evaluation });
+    if (evaluation.outcome.kind === 'refused') this.errors.docker++;
     const { direction, reason, manual } = evaluation.decision;
     if (direction !== 'none' || manual) {
       this.changes.unshift(evaluation);
@@ -139,24 +140,6 @@ export class AutoscalerState {
 
   decisionCounts(): DecisionCount[] {
     return [...this.decisions.values()];
-  }
-
-  /** A Docker API call failed (listing services, tasks or nodes, or scaling). */
-  dockerError(): void {
-    this.docker++;
-  }
-
-  /** An evaluation threw something that is no Docker API failure: a bug. */
-  internalError(): void {
-    this.internal++;
-  }
-
-  get dockerErrors(): number {
-    return this.docker;
-  }
-
-  get internalErrors(): number {
-    return this.internal;
   }
 
   /** GET /status. */

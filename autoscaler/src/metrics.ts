@@ -7,6 +7,30 @@ export interface AutoscalerMetrics {
   prometheusQuery(seconds: number): void;
 }
 
+/** Per service, from its last evaluation: name, help, value. */
+const REPLICA_GAUGES: readonly [string, string, (evaluation: Evaluation) => number][] = [
+  [
+    'fogpair_autoscaler_current_replicas',
+    'Replicas in the service spec, as last read from the Docker API',
+    ({ observation }) => observation.current,
+  ],
+  [
+    'fogpair_autoscaler_ready_replicas',
+    'Tasks running (healthy, when the image has a health check): the capacity the policy divides the load by',
+    ({ observation }) => observation.ready,
+  ],
+  [
+    'fogpair_autoscaler_desired_replicas',
+    'Replicas the last evaluation decided on (equal to current when it held)',
+    ({ decision }) => decision.to,
+  ],
+  [
+    'fogpair_autoscaler_placeable_replicas',
+    'Replicas the eligible nodes can hold (max_replicas_per_node x eligible nodes; +Inf without that limit)',
+    ({ observation }) => observation.placeable,
+  ],
+];
+
 /**
  * The autoscaler's metrics on `registry` (never the global one, so tests stay apart). Replica counts,
  * decisions and errors are read from `state` when Prometheus scrapes, so they cannot disagree with
@@ -14,7 +38,7 @@ export interface AutoscalerMetrics {
  */
 export function createAutoscalerMetrics(registry: Registry, state: AutoscalerState): AutoscalerMetrics {
   const registers = [registry];
-  const replicaGauge = (name: string, help: string, value: (evaluation: Evaluation) => number) =>
+  for (const [name, help, value] of REPLICA_GAUGES) {
     new Gauge({
       name,
       help,
@@ -25,26 +49,7 @@ export function createAutoscalerMetrics(registry: Registry, state: AutoscalerSta
         for (const evaluation of state.latest()) this.set({ service: evaluation.service }, value(evaluation));
       },
     });
-  replicaGauge(
-    'fogpair_autoscaler_current_replicas',
-    'Replicas in the service spec, as last read from the Docker API',
-    ({ observation }) => observation.current,
-  );
-  replicaGauge(
-    'fogpair_autoscaler_ready_replicas',
-    'Tasks running (healthy, when the image has a health check): the capacity the policy divides the load by',
-    ({ observation }) => observation.ready,
-  );
-  replicaGauge(
-    'fogpair_autoscaler_desired_replicas',
-    'Replicas the last evaluation decided on (equal to current when it held)',
-    ({ decision }) => decision.to,
-  );
-  replicaGauge(
-    'fogpair_autoscaler_placeable_replicas',
-    'Replicas the eligible nodes can hold (max_replicas_per_node x eligible nodes; +Inf without that limit)',
-    ({ observation }) => observation.placeable,
-  );
+  }
   new Counter({
     name: 'fogpair_autoscaler_decisions_total',
     help: 'Evaluations by service, direction (up, down, none) and reason',
@@ -68,7 +73,7 @@ export function createAutoscalerMetrics(registry: Registry, state: AutoscalerSta
     registers,
     collect() {
       this.reset();
-      this.inc(state.dockerErrors);
+      this.inc(state.errors.docker);
     },
   });
   new Counter({
@@ -77,7 +82,7 @@ export function createAutoscalerMetrics(registry: Registry, state: AutoscalerSta
     registers,
     collect() {
       this.reset();
-      this.inc(state.internalErrors);
+      this.inc(state.errors.internal);
     },
   });
 

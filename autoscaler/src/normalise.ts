@@ -31,32 +31,18 @@ export function upperBound(settings: Pick<PolicySettings, 'min' | 'max'>, placea
 }
 
 /**
- * From what the load asks for to the count to set, as the HPA's normalizeDesiredReplicas: holds first
- * (a rolling update, no ready replica, no data), then the bounds, then never down on doubtful data,
- * then the step limit up and the window down. Every evaluation leaves one entry in the window.
+ * From what the load asks for to the count to set, as the HPA's normalizeDesiredReplicas: the starting
+ * point (first sight, a hand scale), the holds (a rolling update, out of bounds, no ready replica, no
+ * data), the bounds, never down on doubtful data, then the step limit up and the window down. Every
+ * evaluation leaves one entry in the window.
  */
 export function normalise(
   { now, observation, recommendation, partialData = false, settings }: NormaliseInput,
   memory: PolicyMemory,
 ): Normalised {
   const { current } = observation;
-  const manual =
-    memory.expected !== undefined && memory.expected !== current ? { from: memory.expected, to: current } : undefined;
-  // First sight (autoscaler started) or a person scaled: the count as it is now stands for one window,
-  // so neither a restart nor a hand-made scale-up is undone before the window has seen the load.
-  const past: WindowEntry[] =
-    memory.expected === undefined || manual
-      ? [{ at: now, replicas: current }]
-      : memory.window.filter((entry) => entry.at > now - settings.scaleDownWindowMs);
-  // One entry per evaluation: with a seed of this same moment, the higher of the two.
-  const remember = (replicas: number): PolicyMemory => {
-    const last = past.at(-1);
-    const window =
-      last?.at === now
-        ? [...past.slice(0, -1), { at: now, replicas: Math.max(last.replicas, replicas) }]
-        : [...past, { at: now, replicas }];
-    return { window, expected: current };
-  };
+  const { manual, past } = startingPoint(memory, current, now, settings.scaleDownWindowMs);
+  const remember = (replicas: number): PolicyMemory => ({ window: withEntry(past, now, replicas), expected: current });
   const common = { from: current, ...(manual && { manual }) };
   const hold = (reason: Reason, evidence: readonly SignalEvidence[] = []): Normalised => ({
     decision: { ...common, to: current, direction: 'none', reason, recommendation: current, evidence },
@@ -66,15 +52,9 @@ export function normalise(
   if (observation.updating) return hold('updating');
   if (current < settings.min || current > settings.max) {
     const to = current < settings.min ? settings.min : settings.max;
+    const direction = to > current ? 'up' : 'down';
     return {
-      decision: {
-        ...common,
-        to,
-        direction: to > current ? 'up' : 'down',
-        reason: 'bounds',
-        recommendation: to,
-        evidence: [],
-      },
+      decision: { ...common, to, direction, reason: 'bounds', recommendation: to, evidence: [] },
       memory: { window: [{ at: now, replicas: to }], expected: current },
     };
   }
@@ -84,34 +64,52 @@ export function normalise(
   if (wanted === undefined) return hold('no_data', evidence);
 
   const upper = upperBound(settings, observation.placeable);
-  let replicas = Math.min(Math.max(wanted, settings.min), upper);
   const limitedBy =
     wanted > upper ? (observation.placeable < settings.max ? ('placeable' as const) : ('max' as const)) : undefined;
+  let replicas = Math.min(Math.max(wanted, settings.min), upper);
   // Never down on missing or partial data: a target that is gone looks like less load.
   let downBlocked: Reason | undefined;
   if (replicas < current && evidence.some((item) => item.missing !== undefined)) downBlocked = 'no_data';
   else if (replicas < current && partialData) downBlocked = 'partial_data';
   if (downBlocked) replicas = current;
 
-  const nextMemory = remember(replicas);
+  const next = remember(replicas);
   const base = { ...common, recommendation: replicas, wanted, ...(limitedBy && { limitedBy }), evidence };
-
   if (replicas > current) {
     const to = Math.min(replicas, upStepLimit(current, settings.scaleUpMaxStep));
-    return { decision: { ...base, to, direction: 'up', reason: 'load' }, memory: nextMemory };
+    return { decision: { ...base, to, direction: 'up', reason: 'load' }, memory: next };
   }
   if (replicas < current) {
-    const stabilised = Math.max(...nextMemory.window.map((entry) => entry.replicas));
+    // Down only to the highest recommendation of the window (the HPA's stabilizeRecommendation).
+    const stabilised = Math.max(...next.window.map((entry) => entry.replicas));
     const to = Math.min(current, stabilised);
-    if (to === current) {
-      return {
-        decision: { ...base, to, direction: 'none', reason: 'stabilising', stabilised },
-        memory: nextMemory,
-      };
-    }
-    const reason: Reason = limitedBy === 'placeable' && wanted >= current ? 'placement' : 'load';
-    return { decision: { ...base, to, direction: 'down', reason, stabilised }, memory: nextMemory };
+    const reason: Reason =
+      to === current ? 'stabilising' : limitedBy === 'placeable' && wanted >= current ? 'placement' : 'load';
+    return { decision: { ...base, to, direction: to < current ? 'down' : 'none', reason, stabilised }, memory: next };
   }
   const reason: Reason = downBlocked ?? (limitedBy ? 'at_limit' : 'tolerance');
-  return { decision: { ...base, to: current, direction: 'none', reason }, memory: nextMemory };
+  return { decision: { ...base, to: current, direction: 'none', reason }, memory: next };
+}
+
+/**
+ * The window to add this evaluation to, and a hand scale if there was one. On first sight (autoscaler
+ * started) or after a person scaled, the count as it is now stands for one window, so neither a restart
+ * nor a hand-made scale-up is undone before the window has seen the load.
+ */
+function startingPoint(memory: PolicyMemory, current: number, now: number, windowMs: number) {
+  const manual =
+    memory.expected !== undefined && memory.expected !== current ? { from: memory.expected, to: current } : undefined;
+  const past: WindowEntry[] =
+    memory.expected === undefined || manual
+      ? [{ at: now, replicas: current }]
+      : memory.window.filter((entry) => entry.at > now - windowMs);
+  return { manual, past };
+}
+
+/** One entry per evaluation: with a seed of this same moment, the higher of the two. */
+function withEntry(past: readonly WindowEntry[], now: number, replicas: number): WindowEntry[] {
+  const last = past.at(-1);
+  return last?.at === now
+    ? [...past.slice(0, -1), { at: now, replicas: Math.max(last.replicas, replicas) }]
+    : [...past, { at: now, replicas }];
 }

@@ -1,4 +1,5 @@
-import type { Sample } from './policy';
+import type { ScalingTargets } from './labels';
+import type { Sample, SignalReading } from './policy';
 
 export interface PrometheusClientOptions {
   /** Base URL, e.g. http://prometheus:9090 */
@@ -117,4 +118,33 @@ export function cpuQuery(service: string, rateWindow: string): string {
 /** How many of the service's scrape targets answered their last scrape. */
 export function targetsUpQuery(service: string): string {
   return `sum(up{swarm_service=${promqlString(service)}})`;
+}
+
+/** What the policy reads from Prometheus for one service: each configured signal's total, and the targets up. */
+export async function readLoad(
+  prometheus: PrometheusClient,
+  service: string,
+  targets: ScalingTargets,
+  rateWindow: string,
+  signal?: AbortSignal,
+): Promise<{ signals: SignalReading[]; scraped: Sample }> {
+  const reading = async (name: SignalReading['signal'], target: number, query: string): Promise<SignalReading> => ({
+    signal: name,
+    target,
+    total: await prometheus.scalar(query, signal),
+  });
+  const queries: Promise<SignalReading>[] = [];
+  if (targets.targetRps !== undefined) {
+    queries.push(
+      reading('rps', targets.targetRps, requestsPerSecondQuery(targets.requestsMetric, service, rateWindow)),
+    );
+  }
+  if (targets.targetCpu !== undefined) {
+    queries.push(reading('cpu', targets.targetCpu, cpuQuery(service, rateWindow)));
+  }
+  const [signals, scraped] = await Promise.all([
+    Promise.all(queries),
+    prometheus.scalar(targetsUpQuery(service), signal),
+  ]);
+  return { signals, scraped };
 }

@@ -25,9 +25,11 @@ export interface ScalingReporter {
 }
 
 export interface ScalingReporterSettings {
-  readonly dryRun: boolean;
   readonly scaleDownWindowMs: number;
 }
+
+/** `service:fogpair_producer:data`: one condition of one service. */
+const key = (service: string, condition: string) => `service:${service}:${condition}`;
 
 /**
  * The autoscaler's log lines, from what each evaluation read, decided and did. Every scale is one info
@@ -39,116 +41,6 @@ export function createScalingReporter(logger: Logger, settings: ScalingReporterS
   const conditions = new ConditionLog(logger);
   /** In DRY_RUN, the last "would scale" per service, so that it is logged at info once, not every evaluation. */
   const lastDryRun = new Map<string, string>();
-  const key = (service: string, condition: string) => `service:${service}:${condition}`;
-
-  const reportConditions = (evaluation: Evaluation) => {
-    const { service, decision, explanation, observation, targets, signals, scraped, partialData } = evaluation;
-    const fields = { swarmService: service };
-    conditions.clear(key(service, 'mode'));
-    conditions.clear(key(service, 'tasks'), `The Docker API lists the tasks of ${service} again`, fields);
-    conditions.clear(key(service, 'internal'), `Evaluating ${service} works again`, fields);
-    if (decision.manual) {
-      const { from, to } = decision.manual;
-      logger.info(
-        `${service} was scaled from ${from} to ${to} replicas by someone else; ${to} is the new starting point, ` +
-          `kept for at least ${formatDuration(settings.scaleDownWindowMs)} and within [${targets.min}, ${targets.max}]`,
-        { swarmService: service, from, to },
-      );
-    }
-    if (decision.reason === 'no_data') {
-      conditions.raise(
-        key(service, 'data'),
-        'warn',
-        `No data to scale ${service} by: ${describeMissing(signals)}; holding at ${decision.from} replicas ` +
-          '(never scaling down without data)',
-        fields,
-      );
-    } else if (signals.every((item) => item.missing === undefined)) {
-      conditions.clear(key(service, 'data'), `Data to scale ${service} by is back`, fields);
-    }
-    if (decision.reason === 'partial_data') {
-      const seen = scraped.ok
-        ? `Prometheus scrapes ${scraped.value} of its ${observation.ready} ready replicas`
-        : `Prometheus cannot say how many of its replicas it scrapes (${scraped.reason})`;
-      conditions.raise(
-        key(service, 'partial'),
-        'info',
-        `Not scaling ${service} down: ${seen}, and a replica that is not scraped looks like less load; ` +
-          `holding at ${decision.from} replicas`,
-        { ...fields, scraped: scraped.ok ? scraped.value : null, ready: observation.ready },
-      );
-    } else if (!partialData) {
-      conditions.clear(key(service, 'partial'), `Prometheus scrapes every ready replica of ${service} again`, fields);
-    }
-    if (decision.reason === 'updating') {
-      conditions.raise(key(service, 'updating'), 'info', `Not scaling ${service}: ${explanation}`, fields);
-    } else {
-      conditions.clear(key(service, 'updating'), `${service}'s rolling update is over; autoscaling it again`, fields);
-    }
-    if (decision.limitedBy === 'placeable') {
-      conditions.raise(
-        key(service, 'limit'),
-        'warn',
-        `${service}: the load asks for ${decision.wanted ?? '?'} replicas but the eligible nodes can place only ` +
-          `${observation.placeable}; staying at most there instead of leaving tasks Pending ` +
-          '(add nodes, or raise max_replicas_per_node)',
-        { ...fields, wanted: decision.wanted, placeable: observation.placeable },
-      );
-    } else if (decision.limitedBy === 'max') {
-      conditions.raise(
-        key(service, 'limit'),
-        'info',
-        `${service}: the load asks for ${decision.wanted ?? '?'} replicas; staying at the maximum of ${targets.max} ` +
-          '(label fogpair.autoscale.max)',
-        { ...fields, wanted: decision.wanted, max: targets.max },
-      );
-    } else {
-      conditions.clear(key(service, 'limit'));
-    }
-  };
-
-  const reportAct = ({ service, decision, explanation, outcome }: Evaluation) => {
-    const fields = {
-      swarmService: service,
-      from: decision.from,
-      to: decision.to,
-      direction: decision.direction,
-      reason: decision.reason,
-      evidence: decision.evidence,
-    };
-    const line = `Scaling ${service} ${decision.from} → ${decision.to}: ${explanation}`;
-    switch (outcome.kind) {
-      case 'held':
-        if (logger.isLevelEnabled('debug')) {
-          logger.debug(`Holding ${service} at ${decision.from}: ${explanation}`, fields);
-        }
-        lastDryRun.delete(service);
-        return;
-      case 'dry_run': {
-        const summary = `${decision.from}→${decision.to}`;
-        if (lastDryRun.get(service) === summary) logger.debug(`${line} (DRY_RUN: not applied)`, fields);
-        else logger.info(`${line} (DRY_RUN: not applied)`, fields);
-        lastDryRun.set(service, summary);
-        return;
-      }
-      case 'applied':
-        // The scale line itself says that updates go through again.
-        conditions.clear(key(service, 'scale'));
-        logger.info(line, fields);
-        return;
-      case 'refused':
-        conditions.raise(
-          key(service, 'scale'),
-          'warn',
-          `Could not scale ${service} ${decision.from} → ${decision.to}: ${outcome.failure}`,
-          { ...fields, hint: 'trying again at every evaluation; logged again only if the cause changes' },
-          { cause: outcome.failure },
-        );
-        return;
-      default:
-        return outcome satisfies never;
-    }
-  };
 
   return {
     cannotList(failure) {
@@ -160,11 +52,8 @@ export function createScalingReporter(logger: Logger, settings: ScalingReporterS
       conditions.clear('docker', 'The Docker API answers again');
     },
     isGlobal(service) {
-      conditions.raise(
-        key(service, 'mode'),
-        'warn',
-        `Not autoscaling ${service}: it is a global service (one task per node)`,
-      );
+      const message = `Not autoscaling ${service}: it is a global service (one task per node)`;
+      conditions.raise(key(service, 'mode'), 'warn', message);
     },
     labelsInvalid(service, problem) {
       const message = describeLabelProblem(service, problem);
@@ -178,12 +67,20 @@ export function createScalingReporter(logger: Logger, settings: ScalingReporterS
         key(service, 'tasks'),
         'warn',
         `Cannot read the tasks of ${service} through the Docker API: ${failure}`,
-        { swarmService: service, hint: `holding ${service} at its replica count until its tasks can be read` },
+        {
+          swarmService: service,
+          hint: `holding ${service} at its replica count until its tasks can be read`,
+        },
       );
     },
     evaluated(evaluation) {
-      reportConditions(evaluation);
-      reportAct(evaluation);
+      reportRecovery(conditions, evaluation);
+      reportManualScale(logger, evaluation, settings.scaleDownWindowMs);
+      reportData(conditions, evaluation);
+      reportPartialData(conditions, evaluation);
+      reportUpdate(conditions, evaluation);
+      reportLimit(conditions, evaluation);
+      reportAct(logger, conditions, lastDryRun, evaluation);
     },
     internalError(service, error) {
       const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -209,4 +106,133 @@ export function createScalingReporter(logger: Logger, settings: ScalingReporterS
       logger.info(`${service} is no longer autoscaled (removed, or label fogpair.autoscale.enable is not "true")`);
     },
   };
+}
+
+/** What failed before this evaluation and did not fail in it. */
+function reportRecovery(conditions: ConditionLog, { service }: Evaluation) {
+  const fields = { swarmService: service };
+  conditions.clear(key(service, 'mode'));
+  conditions.clear(key(service, 'tasks'), `The Docker API lists the tasks of ${service} again`, fields);
+  conditions.clear(key(service, 'internal'), `Evaluating ${service} works again`, fields);
+}
+
+function reportManualScale(logger: Logger, { service, decision, targets }: Evaluation, windowMs: number) {
+  if (!decision.manual) return;
+  const { from, to } = decision.manual;
+  logger.info(
+    `${service} was scaled from ${from} to ${to} replicas by someone else; ${to} is the new starting point, ` +
+      `kept for at least ${formatDuration(windowMs)} and within [${targets.min}, ${targets.max}]`,
+    { swarmService: service, from, to },
+  );
+}
+
+/** Raised when no signal has the data to decide by; cleared only when every signal has data again. */
+function reportData(conditions: ConditionLog, { service, decision, signals }: Evaluation) {
+  const fields = { swarmService: service };
+  if (decision.reason === 'no_data') {
+    conditions.raise(
+      key(service, 'data'),
+      'warn',
+      `No data to scale ${service} by: ${describeMissing(signals)}; holding at ${decision.from} replicas ` +
+        '(never scaling down without data)',
+      fields,
+    );
+  } else if (signals.every((item) => item.missing === undefined)) {
+    conditions.clear(key(service, 'data'), `Data to scale ${service} by is back`, fields);
+  }
+}
+
+/** Raised when partial scrapes hold a scale-down; cleared when every ready replica is scraped again. */
+function reportPartialData(conditions: ConditionLog, evaluation: Evaluation) {
+  const { service, decision, observation, scraped, partialData } = evaluation;
+  const fields = { swarmService: service };
+  if (decision.reason === 'partial_data') {
+    const seen = scraped.ok
+      ? `Prometheus scrapes ${scraped.value} of its ${observation.ready} ready replicas`
+      : `Prometheus cannot say how many of its replicas it scrapes (${scraped.reason})`;
+    conditions.raise(
+      key(service, 'partial'),
+      'info',
+      `Not scaling ${service} down: ${seen}, and a replica that is not scraped looks like less load; ` +
+        `holding at ${decision.from} replicas`,
+      { ...fields, scraped: scraped.ok ? scraped.value : null, ready: observation.ready },
+    );
+  } else if (!partialData) {
+    conditions.clear(key(service, 'partial'), `Prometheus scrapes every ready replica of ${service} again`, fields);
+  }
+}
+
+function reportUpdate(conditions: ConditionLog, { service, decision, explanation }: Evaluation) {
+  const fields = { swarmService: service };
+  if (decision.reason === 'updating') {
+    conditions.raise(key(service, 'updating'), 'info', `Not scaling ${service}: ${explanation}`, fields);
+  } else {
+    conditions.clear(key(service, 'updating'), `${service}'s rolling update is over; autoscaling it again`, fields);
+  }
+}
+
+/** The nodes or the maximum keep the count below what the load asks for. */
+function reportLimit(conditions: ConditionLog, { service, decision, observation, targets }: Evaluation) {
+  const fields = { swarmService: service, wanted: decision.wanted };
+  if (decision.limitedBy === 'placeable') {
+    conditions.raise(
+      key(service, 'limit'),
+      'warn',
+      `${service}: the load asks for ${decision.wanted ?? '?'} replicas but the eligible nodes can place only ` +
+        `${observation.placeable}; staying at most there instead of leaving tasks Pending ` +
+        '(add nodes, or raise max_replicas_per_node)',
+      { ...fields, placeable: observation.placeable },
+    );
+  } else if (decision.limitedBy === 'max') {
+    conditions.raise(
+      key(service, 'limit'),
+      'info',
+      `${service}: the load asks for ${decision.wanted ?? '?'} replicas; staying at the maximum of ${targets.max} ` +
+        '(label fogpair.autoscale.max)',
+      { ...fields, max: targets.max },
+    );
+  } else {
+    conditions.clear(key(service, 'limit'));
+  }
+}
+
+/** The act step's line: a hold at debug, a scale at info, a DRY_RUN scale once at info, a refusal once per cause. */
+function reportAct(
+  logger: Logger,
+  conditions: ConditionLog,
+  lastDryRun: Map<string, string>,
+  { service, decision, explanation, outcome }: Evaluation,
+) {
+  const { from, to, direction, reason, evidence } = decision;
+  const fields = { swarmService: service, from, to, direction, reason, evidence };
+  const line = `Scaling ${service} ${from} → ${to}: ${explanation}`;
+  switch (outcome.kind) {
+    case 'held':
+      if (logger.isLevelEnabled('debug')) logger.debug(`Holding ${service} at ${from}: ${explanation}`, fields);
+      lastDryRun.delete(service);
+      return;
+    case 'dry_run': {
+      const summary = `${from}→${to}`;
+      if (lastDryRun.get(service) === summary) logger.debug(`${line} (DRY_RUN: not applied)`, fields);
+      else logger.info(`${line} (DRY_RUN: not applied)`, fields);
+      lastDryRun.set(service, summary);
+      return;
+    }
+    case 'applied':
+      // The scale line itself says that updates go through again.
+      conditions.clear(key(service, 'scale'));
+      logger.info(line, fields);
+      return;
+    case 'refused':
+      conditions.raise(
+        key(service, 'scale'),
+        'warn',
+        `Could not scale ${service} ${from} → ${to}: ${outcome.failure}`,
+        { ...fields, hint: 'trying again at every evaluation; logged again only if the cause changes' },
+        { cause: outcome.failure },
+      );
+      return;
+    default:
+      return outcome satisfies never;
+  }
 }

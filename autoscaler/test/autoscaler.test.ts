@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '@fogpair/shared';
+import type { DockerCall, DockerFault } from '../../test/support/fake-docker-api';
 import { decide } from '../src/policy';
 import { startFakeCluster } from './fake-cluster';
 import type { FakeCluster, FakeClusterOptions } from './fake-cluster';
@@ -221,45 +222,50 @@ describe('Prometheus', () => {
 });
 
 describe('the Docker API', () => {
-  it('says once that it cannot list services, and when it answers again', async () => {
-    const { docker, logger, metric, evaluate } = await setup();
-    docker.faults.services = {
-      status: 503,
-      message:
-        'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.',
-    };
-    await evaluate();
-    await evaluate();
-    expect(logger.messages('warn')).toEqual([
-      'Cannot list services and nodes through the Docker API: This node is not a swarm manager. Use "docker swarm ' +
-        'init" or "docker swarm join" to connect this node to swarm and try again. (this engine is not a Swarm ' +
-        'manager: run the autoscaler on a manager)',
-    ]);
-    expect(await metric('fogpair_autoscaler_docker_errors_total')).toBe(2);
-    delete docker.faults.services;
-    await evaluate();
-    expect(logger.messages('info')).toEqual(['The Docker API answers again']);
-  });
+  const NOT_A_MANAGER =
+    'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
 
-  it("says once that it cannot read a service's tasks while listing services works, and when it can again", async () => {
-    const { docker, prometheus, logger, metric, scaled, evaluate } = await setup({ logLevel: 'info' });
-    prometheus.rps = 412;
-    docker.faults.tasks = { status: 500, message: 'rpc error: code = Unavailable desc = the raft is busy' };
-    for (let i = 0; i < 4; i++) await evaluate();
-    expect(scaled()).toEqual([]);
-    expect(logger.messages()).toEqual([
+  it.each<[string, DockerCall, DockerFault, string, string[]]>([
+    [
+      'listing services',
+      'services',
+      { status: 503, message: NOT_A_MANAGER },
+      `Cannot list services and nodes through the Docker API: ${NOT_A_MANAGER} (this engine is not a Swarm manager: ` +
+        'run the autoscaler on a manager)',
+      ['The Docker API answers again', SCALE_LINE],
+    ],
+    [
+      "reading a service's tasks (while listing services works)",
+      'tasks',
+      { status: 500, message: 'rpc error: code = Unavailable desc = the raft is busy' },
       'Cannot read the tasks of fogpair_producer through the Docker API: HTTP 500: rpc error: code = Unavailable ' +
         'desc = the raft is busy',
-    ]);
-    expect(await metric('fogpair_autoscaler_docker_errors_total')).toBe(4);
-    expect(await metric('fogpair_autoscaler_internal_errors_total')).toBe(0);
-    delete docker.faults.tasks;
-    await evaluate();
-    expect(logger.messages().slice(1)).toEqual([
-      'The Docker API lists the tasks of fogpair_producer again',
-      SCALE_LINE,
-    ]);
-  });
+      ['The Docker API lists the tasks of fogpair_producer again', SCALE_LINE],
+    ],
+    [
+      'updating the service',
+      'update',
+      { status: 403, message: 'forbidden: the gate allows no update of this service' },
+      'Could not scale fogpair_producer 1 → 3: HTTP 403: forbidden: the gate allows no update of this service',
+      [SCALE_LINE],
+    ],
+  ])(
+    '%s keeps failing: one warning over four evaluations, four Docker errors, and a line when it works',
+    async (_call, call, fault, warning, recovery) => {
+      const { docker, prometheus, logger, metric, scaled, evaluate } = await setup({ logLevel: 'info' });
+      prometheus.rps = 412;
+      docker.faults[call] = fault;
+      for (let i = 0; i < 4; i++) await evaluate();
+      expect(scaled()).toEqual([]);
+      expect(logger.entries.map((entry) => `${entry.level} ${entry.message}`)).toEqual([`warn ${warning}`]);
+      expect(await metric('fogpair_autoscaler_docker_errors_total')).toBe(4);
+      expect(await metric('fogpair_autoscaler_internal_errors_total')).toBe(0);
+      docker.faults[call] = undefined;
+      await evaluate();
+      expect(scaled()).toEqual([3]);
+      expect(logger.messages().slice(1)).toEqual(recovery);
+    },
+  );
 
   it('keeps the two conditions apart: listing services and reading tasks fail and recover each on its own', async () => {
     const { docker, prometheus, logger, evaluate } = await setup({ logLevel: 'info' });
@@ -281,35 +287,19 @@ describe('the Docker API', () => {
     ]);
   });
 
-  it('a refused update is logged and tried again at the next evaluation', async () => {
-    const { docker, prometheus, logger, scaled, evaluate } = await setup();
+  it('says a refused update again when the cause changes, and tries again at every evaluation', async () => {
+    const { docker, prometheus, logger, scaled, evaluate } = await setup({ logLevel: 'info' });
     prometheus.rps = 412;
+    docker.faults.update = { status: 403, message: 'forbidden' };
+    await evaluate();
     docker.faults.update = { status: 500, message: 'rpc error: code = Unknown desc = update out of sequence' };
     await evaluate();
-    expect(logger.messages('warn')).toEqual([
-      'Could not scale fogpair_producer 1 → 3: HTTP 500: rpc error: code = Unknown desc = update out of sequence',
-    ]);
+    await evaluate();
     delete docker.faults.update;
     await evaluate();
     expect(scaled()).toEqual([3]);
-  });
-
-  it('says once that updates are refused while they keep being refused, and again only for another cause', async () => {
-    const { docker, prometheus, logger, metric, scaled, evaluate } = await setup({ logLevel: 'info' });
-    prometheus.rps = 412;
-    docker.faults.update = { status: 403, message: 'forbidden: the gate allows no update of this service' };
-    for (let i = 0; i < 4; i++) await evaluate();
-    expect(scaled()).toEqual([]);
     expect(logger.messages()).toEqual([
-      'Could not scale fogpair_producer 1 → 3: HTTP 403: forbidden: the gate allows no update of this service',
-    ]);
-    expect(await metric('fogpair_autoscaler_docker_errors_total')).toBe(4);
-    docker.faults.update = { status: 500, message: 'rpc error: code = Unknown desc = update out of sequence' };
-    await evaluate();
-    await evaluate();
-    delete docker.faults.update;
-    await evaluate();
-    expect(logger.messages().slice(1)).toEqual([
+      'Could not scale fogpair_producer 1 → 3: HTTP 403: forbidden',
       'Could not scale fogpair_producer 1 → 3: HTTP 500: rpc error: code = Unknown desc = update out of sequence',
       SCALE_LINE,
     ]);

@@ -56,7 +56,8 @@ function defaultRequestTimeoutMs(pollIntervalMs: number): number {
 /** Live dashboards open at once, from all addresses together: each holds a socket. */
 export const MAX_DASHBOARD_STREAMS = 64;
 
-const ConsumerEnvSchema = z
+/** The variables the consumer reads; the docs check compares docs/configuration.md with it. */
+export const ConsumerEnvSchema = z
   .object({
     PRODUCER_URL: envVar.httpUrl('http://producer:5000/number'),
     POLL_INTERVAL_MS: envVar.integer(3000, { min: 100, max: MAX_TIMER_MS, unit: 'milliseconds' }),

@@ -13,7 +13,8 @@ export interface ProducerConfig {
   readonly http: HttpServerLimits;
 }
 
-const ProducerEnvSchema = z
+/** The variables the producer reads; the docs check compares docs/configuration.md with it. */
+export const ProducerEnvSchema = z
   .object({
     PORT: envVar.port(5000),
     HOST: envVar.host('0.0.0.0'),

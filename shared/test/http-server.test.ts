@@ -159,8 +159,8 @@ describe('applyHttpServerLimits', () => {
     const ms = performance.now() - startedAt;
     expect(answer.statusLine).toBe('HTTP/1.1 408 Request Timeout');
     expect(ms).toBeGreaterThanOrEqual(250);
-    // Node's default would be about 90 s; the check runs every tenth of the timeout.
-    expect(ms).toBeLessThan(2000);
+    // Node's default would be about 90 s: a bound far below it, and far above what a busy machine adds.
+    expect(ms).toBeLessThan(20_000);
   });
 
   it('closes connections beyond the limit as soon as they are accepted', async () => {

@@ -3,10 +3,10 @@
 // /stats to 619 instances and 5 MB and the consumer's RSS from 74 to 116 MB; 64 dashboard clients
 // that stopped reading, from one host, held every live-feed slot and every new dashboard got 503.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import { listen } from '@fogpair/shared';
+import { MiB, processMemory } from '../support/process-memory';
 import { ProcessPool, report, startConsumer, startProducer } from './support';
 
 const pool = new ProcessPool();
@@ -17,11 +17,8 @@ afterEach(async () => {
   hostile?.close();
 });
 
-/** MiB of resident memory of a process, from /proc (Linux). */
-function rssMiB(pid: number): number {
-  const pages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
-  return Math.round(((pages * 4096) / 2 ** 20) * 10) / 10;
-}
+/** MiB of resident memory of a process, to one decimal. */
+const rssMiB = (pid: number) => Math.round((processMemory(pid).rss / MiB) * 10) / 10;
 
 it('item 3: a producer that invents a new 8 KB name on every answer cannot make /stats or the consumer grow', async () => {
   hostile = createServer((_request, response) => {

@@ -1,9 +1,10 @@
 // Issue 9, item 4: header, request and idle timeouts and a connection limit. Before: Node's defaults,
 // a connection that sends nothing lived ~86 s, and 5,000 of them were all accepted and held.
 // The limits are set low here through the same variables an operator uses, to keep the test short.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import { ProcessPool, rawExchange, report, sleep, startConsumer, startProducer } from './support';
+import { ProcessPool, rawExchange, report, startConsumer, startProducer } from './support';
 
 const pool = new ProcessPool();
 afterEach(() => pool.stopAll());

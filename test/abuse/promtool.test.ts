@@ -2,9 +2,10 @@
 // ("nodejs_active_handles_total non-counter metrics should not have "_total" suffix", and the same
 // for nodejs_active_requests_total and nodejs_active_resources_total).
 // promtool 3.5 or newer: scripts/install-prometheus.sh installs it (npm run test:abuse runs it first).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnSync } from 'node:child_process';
 import { findPrometheusTool } from '../support/prometheus-tools';
-import { ProcessPool, sleep, startConsumer, startProducer } from './support';
+import { ProcessPool, startConsumer, startProducer } from './support';
 
 const pool = new ProcessPool();
 afterAll(() => pool.stopAll());

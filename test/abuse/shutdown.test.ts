@@ -1,7 +1,8 @@
 // Issue 9, item 1: a bounded keep-alive load across SIGTERM loses no request, for a client that
 // honours `Connection: close`. Before the drain, each of 16 keep-alive connections lost one request
 // to a reset (measured: 16 of 16, three runs).
-import { ProcessPool, report, sleep, startConsumer, startProducer, startTool } from './support';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ProcessPool, report, startConsumer, startProducer, startTool } from './support';
 
 interface LoadResult {
   sent: number;

@@ -132,8 +132,6 @@ function parseRaw(raw: string, ms: number): RawAnswer {
   return { raw, statusLine, headers, body: split === -1 ? '' : raw.slice(split + 4), ms };
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** One line for the CI log, so that the figures of a run can be read back. */
 export function report(what: string, figures: object): void {
   process.stdout.write(`[abuse] ${what}: ${JSON.stringify(figures)}\n`);

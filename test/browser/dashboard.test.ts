@@ -3,15 +3,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import {
-  canUseOwnHostname,
-  startProducer,
-  startRoundRobinBalancer,
-  startService,
-  startTripwireProxy,
-  stopService,
-} from './processes';
-import type { RoundRobinBalancer, Service } from './processes';
+import { canUseOwnHostname, startProducer, startService, startTripwireProxy, stopService } from './processes';
+import type { Service } from './processes';
+import { startTcpProxy } from '../support/tcp-proxy';
+import type { TcpProxy } from '../support/tcp-proxy';
 
 const CHROMIUM = '/usr/bin/chromium';
 const requireBrowser = !['', '0', undefined].includes(process.env.FOGPAIR_REQUIRE_BROWSER);
@@ -77,7 +72,7 @@ async function bigNumberFitsItsCard(page: Page): Promise<boolean> {
 
 (chromiumMissing && !requireBrowser ? describe.skip : describe)('dashboard in a real browser', () => {
   const services: Service[] = [];
-  let balancer: RoundRobinBalancer;
+  let balancer: TcpProxy;
   let tripwire: Awaited<ReturnType<typeof startTripwireProxy>>;
   let consumer: Service;
   let browser: Browser;
@@ -110,7 +105,7 @@ async function bigNumberFitsItsCard(page: Page): Promise<boolean> {
       console.warn('SKIPPED part: unshare --uts is not allowed here, so "every replica answers" is not checked');
     }
     services.push(...(await Promise.all(REPLICAS.map((name) => startProducer(name, ownHostnames)))));
-    balancer = await startRoundRobinBalancer(services.map((service) => service.port));
+    balancer = await startTcpProxy(services.map((service) => service.port));
     // The bundle: the one file a container image ships.
     consumer = await startService(
       'consumer',
@@ -161,7 +156,7 @@ async function bigNumberFitsItsCard(page: Page): Promise<boolean> {
     // Each may be missing when beforeAll failed half-way.
     await (browser as Browser | undefined)?.close();
     await Promise.all(services.map(stopService));
-    (balancer as RoundRobinBalancer | undefined)?.server.close();
+    await (balancer as TcpProxy | undefined)?.close();
     (tripwire as typeof tripwire | undefined)?.server.close();
   });
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { createServer, connect } from 'node:net';
-import type { Server, Socket } from 'node:net';
+import { createServer } from 'node:net';
+import type { Server } from 'node:net';
 import { once } from 'node:events';
 import { ServiceProcess, entryPath, serviceSpec } from '../support/service-process';
 import type { Entry, ProcessSpec, ServiceName } from '../support/service-process';
@@ -52,50 +52,6 @@ export function startProducer(hostname: string, ownHostname: boolean): Promise<S
         env,
       })
     : startListening({ ...serviceSpec('producer', env), name: hostname });
-}
-
-export interface RoundRobinBalancer {
-  server: Server;
-  port: number;
-  /** Backends taken out after a failed connection. */
-  removed: () => number[];
-}
-
-/**
- * Hands each new TCP connection to the next backend, as Swarm's routing mesh does; a backend that
- * refuses a connection is taken out (that connection fails, as one poll would in a Swarm).
- */
-export async function startRoundRobinBalancer(backendPorts: readonly number[]): Promise<RoundRobinBalancer> {
-  const live = [...backendPorts];
-  const removed: number[] = [];
-  let next = 0;
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    sockets.add(client);
-    client.once('close', () => sockets.delete(client));
-    if (live.length === 0) {
-      client.destroy();
-      return;
-    }
-    const port = live[next++ % live.length] as number;
-    const backend = connect(port, '127.0.0.1');
-    backend.once('error', () => {
-      const index = live.indexOf(port);
-      if (index >= 0) {
-        live.splice(index, 1);
-        removed.push(port);
-      }
-      client.destroy();
-    });
-    client.once('error', () => backend.destroy());
-    client.pipe(backend).pipe(client);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (typeof address !== 'object' || address === null) throw new Error('balancer has no port');
-  server.once('close', () => sockets.forEach((socket) => socket.destroy()));
-  return { server, port: address.port, removed: () => [...removed] };
 }
 
 /**

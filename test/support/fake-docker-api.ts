@@ -231,7 +231,7 @@ export interface DockerFault {
  */
 export class FakeDockerApi {
   readonly requests: RecordedRequest[] = [];
-  readonly faults: Partial<Record<DockerCall, DockerFault>> = {};
+  readonly faults: { [call in DockerCall]?: DockerFault | undefined } = {};
   readonly socketPath: string;
   private readonly dir: string;
   private readonly server: Server;

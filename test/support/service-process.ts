@@ -33,7 +33,8 @@ export function entryPath(service: ServiceName, entry: Entry = 'main'): string {
 
 /**
  * What to run. `command` defaults to this node; `inheritEnv` passes this process's environment on
- * (otherwise only PATH, and LOG_FORMAT=json).
+ * (otherwise only PATH, and LOG_FORMAT=json); `detached` makes it the leader of a process group of
+ * its own, which `signalGroup` reaches whole (what Ctrl-C in a terminal does).
  */
 export interface ProcessSpec {
   name: string;
@@ -41,6 +42,7 @@ export interface ProcessSpec {
   args: readonly string[];
   env?: Record<string, string>;
   inheritEnv?: boolean;
+  detached?: boolean;
 }
 
 /**
@@ -73,6 +75,13 @@ export interface LogLine {
   [field: string]: unknown;
 }
 
+export interface PrintedWait {
+  /** The index in `stdout` to look from. */
+  from?: number;
+  count?: number;
+  timeoutMs?: number;
+}
+
 export interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -89,10 +98,13 @@ export class ServiceProcess {
   /** performance.now() when the process was spawned. */
   readonly startedAt = performance.now();
   readonly child: ChildProcess;
+  /** Started as the leader of its own process group: signals go to the whole group. */
+  readonly detached: boolean;
   private readonly waiters = new Set<() => void>();
 
   constructor(spec: ProcessSpec) {
     this.name = spec.name;
+    this.detached = spec.detached ?? false;
     this.child = spawn(spec.command ?? process.execPath, spec.args, {
       // Tests start from a clean environment with JSON logs; the bench passes its own on. No grace
       // period after SIGTERM unless asked for: no load balancer sends these processes traffic, and
@@ -103,6 +115,7 @@ export class ServiceProcess {
         ...spec.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: spec.detached ?? false,
     });
     collectLines(this.child.stdout, this.stdout, (line) => {
       try {
@@ -154,13 +167,41 @@ export class ServiceProcess {
     return first() as LogLine;
   }
 
-  /** The port of the first log line that names one (`"port": N`): services started on port 0 log it. */
+  /**
+   * The port of the first log line that names one (`"port": N` in JSON, `port=N` in a pretty line):
+   * services started on port 0 log it.
+   */
   async loggedPort(timeoutMs = 10_000): Promise<number> {
-    const withPort = () => this.lines.find((line) => typeof line.port === 'number');
+    const withPort = () => {
+      const json = this.lines.find((line) => typeof line.port === 'number');
+      if (json) return json.port as number;
+      const pretty = this.stdout.map((line) => / port=(\d+)\b/.exec(line)).find(Boolean);
+      return pretty ? Number(pretty[1]) : undefined;
+    };
     await this.waitFor(`${this.name} to log its port`, () => withPort() !== undefined || !this.running, timeoutMs);
-    const line = withPort();
-    if (line === undefined) throw new Error(`${this.name} exited before it logged a port:\n${this.output()}`);
-    return line.port as number;
+    const port = withPort();
+    if (port === undefined) throw new Error(`${this.name} exited before it logged a port:\n${this.output()}`);
+    return port;
+  }
+
+  /**
+   * For any log format: waits until `count` lines of stdout from index `from` on match `match`, and
+   * resolves with the index just after the last of them (the `from` of a next wait).
+   */
+  async waitForPrinted(match: RegExp, { from = 0, count = 1, timeoutMs }: PrintedWait = {}): Promise<number> {
+    const end = () => {
+      let seen = 0;
+      for (let i = from; i < this.stdout.length; i++) {
+        if (match.test(this.stdout[i] as string) && ++seen === count) return i + 1;
+      }
+      return undefined;
+    };
+    await this.waitFor(
+      `${String(count)} printed line(s) matching ${String(match)}`,
+      () => end() !== undefined,
+      timeoutMs,
+    );
+    return end() as number;
   }
 
   /** Resolves once something accepts connections on 127.0.0.1:`port`; fails if the process exits first. */
@@ -208,21 +249,29 @@ export class ServiceProcess {
   }
 
   signal(signal: NodeJS.Signals): void {
-    this.child.kill(signal);
+    if (!this.detached || this.child.pid === undefined) {
+      this.child.kill(signal);
+      return;
+    }
+    try {
+      process.kill(-this.child.pid, signal);
+    } catch {
+      // the whole group has exited
+    }
   }
 
   /**
-   * Sends `signal` (to this process only) and resolves with how it ended and how long that took;
+   * Sends `signal` (to this process, or its group if `detached`) and resolves with how it ended and how long that took;
    * with `killAfterMs`, a process still running then gets SIGKILL.
    */
   async stop(signal: NodeJS.Signals = 'SIGTERM', { killAfterMs }: { killAfterMs?: number } = {}) {
     const startedAt = performance.now();
     let timer: NodeJS.Timeout | undefined;
     if (this.running) {
-      this.child.kill(signal);
+      this.signal(signal);
       // A process frozen with SIGSTOP would hold the signal until it runs again.
-      this.child.kill('SIGCONT');
-      if (killAfterMs !== undefined) timer = setTimeout(() => this.child.kill('SIGKILL'), killAfterMs);
+      this.signal('SIGCONT');
+      if (killAfterMs !== undefined) timer = setTimeout(() => this.signal('SIGKILL'), killAfterMs);
     }
     const exit = await this.exited;
     clearTimeout(timer);

@@ -106,7 +106,7 @@ function subscribe(url: string) {
       .end();
   });
   const until = async (condition: () => boolean, what: string) => {
-    const deadline = Date.now() + 3000;
+    const deadline = Date.now() + 10_000;
     while (!condition()) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
       await new Promise<void>((resolve) => {
