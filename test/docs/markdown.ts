@@ -49,6 +49,8 @@ export interface Page {
   tables: Table[];
   /** Line numbers (1-based) that a `record` marker sets aside: a dated record, not a statement of today. */
   recordLines: Set<number>;
+  /** Markers for a fenced block or a table that stand before something else: they check nothing. */
+  strayMarkers: Marker[];
 }
 
 const MARKER = /^\s*<!-- docs-check: (.+?) -->\s*$/;
@@ -66,13 +68,17 @@ export function readPage(page: string): Page {
   const blocks: Block[] = [];
   const tables: Table[] = [];
   const recordLines = new Set<number>();
+  const strayMarkers: Marker[] = [];
   let marker: Marker | undefined;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
     const markerMatch = MARKER.exec(line);
     if (markerMatch) {
+      if (marker) strayMarkers.push(marker);
       marker = { text: markerMatch[1] as string, line: i + 1 };
-      if (marker.text.startsWith('record')) {
+      // `values of FILE` stands before the paragraph it checks (variables.test.ts).
+      if (marker.text.startsWith('values of')) marker = undefined;
+      else if (marker.text.startsWith('record')) {
         for (const n of recordSpan(lines, i + 1)) recordLines.add(n);
         marker = undefined;
       }
@@ -101,9 +107,13 @@ export function readPage(page: string): Page {
       i = j - 1;
       continue;
     }
-    if (line.trim() !== '') marker = undefined;
+    if (line.trim() !== '' && marker) {
+      strayMarkers.push(marker);
+      marker = undefined;
+    }
   }
-  return { page, lines, blocks, tables, recordLines };
+  if (marker) strayMarkers.push(marker);
+  return { page, lines, blocks, tables, recordLines, strayMarkers };
 }
 
 /**

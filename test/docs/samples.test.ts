@@ -47,6 +47,12 @@ const notChecked = marked.filter((block) => block.marker?.text.startsWith('not-c
 
 it(`every output block in README.md and docs/ is marked, with a known sample id: ${String(checked.length)} samples checked, ${String(notChecked.length)} marked not checked`, () => {
   const problems = [
+    ...pages.flatMap((page) =>
+      page.strayMarkers.map(
+        (marker) =>
+          `${page.page}:${String(marker.line)}: <!-- docs-check: ${marker.text} --> stands before no fenced block or table`,
+      ),
+    ),
     ...blocks
       .filter((block) => block.lang === '' && block.marker === undefined)
       .map((block) => `${block.page}:${String(block.line)}: an output block without a <!-- docs-check: … --> marker`),

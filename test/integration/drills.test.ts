@@ -111,10 +111,17 @@ describe('fault drills', () => {
     const back = await consumer.waitForLine(/^Producer is back after/, { after: restartedAt });
 
     const gapLines = consumer.lines.filter((l) => l.at >= killedAt && l.level !== 'info');
-    expect(gapLines.map((l) => l.message)).toEqual([
+    // While the producer is down: the refusal once, the breaker opening once, then nothing.
+    expect(gapLines.filter((l) => l.at < restartedAt).map((l) => l.message)).toEqual([
       expect.stringMatching(/^Poll failed: connection refused by 127\.0\.0\.1:\d+/),
       expect.stringMatching(/^Circuit breaker open after 3 failed polls \(connection refused/),
     ]);
+    // A probe may reach the restarted producer before it answers within 100 ms (a cold start on a
+    // busy machine): a new cause, said at most once.
+    const afterRestart = gapLines.filter((l) => l.at >= restartedAt).map((l) => l.message);
+    expect(afterRestart.length).toBeLessThanOrEqual(1);
+    for (const message of afterRestart)
+      expect(message).toMatch(/^Probe failed: no answer from 127\.0\.0\.1:\d+ within 100 ms/);
     expect(consumer.linesMatching(/^Producer is back/, killedAt)).toHaveLength(1);
     expect(consumer.running).toBe(true);
     measured.restartedProducer = {
